@@ -1,0 +1,3 @@
+from apionly_deploy.cli import main
+
+main()

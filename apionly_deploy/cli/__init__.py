@@ -1,0 +1,63 @@
+"""The command line: a thin layer that reads flags, calls the library and picks the exit code.
+
+Each command group lives in its own module and registers itself on ``cli`` at import time;
+``main`` imports them lazily so ``--version`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from apionly_deploy import __version__
+from apionly_deploy.errors import ApionlyError, ExitCode
+
+_COMMAND_MODULES = {
+    "init": "apionly_deploy.cli.project",
+    "render": "apionly_deploy.cli.project",
+    "package": "apionly_deploy.cli.project",
+}
+
+
+class ApionlyGroup(click.Group):
+    """A group that loads commands on demand and turns ApionlyError into an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            __import__(module)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ApionlyError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+
+
+@click.group(cls=ApionlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="apionly-deploy")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
+def cli(verbose: int) -> None:
+    """Manage Salesforce API-only integration users as code."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def register(name: str, module: str) -> None:
+    """Declare that command ``name`` is defined in ``module`` (imported on first use)."""
+    _COMMAND_MODULES[name] = module
+
+
+def main() -> None:
+    """Run the command line (the ``apionly-deploy`` console script)."""
+    cli(prog_name="apionly-deploy")

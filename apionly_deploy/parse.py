@@ -1,0 +1,225 @@
+"""Read Profile / PermissionSet / MutingPermissionSet / PermissionSetGroup XML into the model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from apionly_deploy import names
+from apionly_deploy.errors import XmlError
+from apionly_deploy.model import (
+    Access,
+    Component,
+    FieldPermission,
+    Kind,
+    LoginHours,
+    LoginIpRange,
+    Node,
+    ObjectPermission,
+    PermissionContainer,
+    PermissionSetGroup,
+    RecordTypeVisibility,
+    TabSetting,
+    UserPermission,
+)
+from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes, parse_file
+
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+def kind_of_root(root: etree._Element) -> Kind | None:
+    """Return the Kind a document root declares, or None when it is not a permission type."""
+    if etree.QName(root).namespace not in (METADATA_NS, None):
+        return None
+    return _KINDS.get(local_name(root))
+
+
+def parse_component_file(path: Path, *, name: str | None = None) -> Component:
+    """Parse a permission file; the component name comes from ``name`` or the file name."""
+    root = parse_file(path)
+    return parse_component(root, name=name or names.component_name(path.name), source=str(path))
+
+
+def parse_component_bytes(data: bytes, *, name: str, source: str = "<input>") -> Component:
+    """Parse permission XML held in memory."""
+    return parse_component(parse_bytes(data, source=source), name=name, source=source)
+
+
+def parse_component(root: etree._Element, *, name: str, source: str) -> Component:
+    """Turn a parsed document root into a model component."""
+    kind = kind_of_root(root)
+    if kind is None:
+        raise XmlError(
+            f"{source}:{root.sourceline or 1}:1: <{local_name(root)}> is not a Profile, "
+            "PermissionSet, MutingPermissionSet or PermissionSetGroup"
+        )
+    full_name = root.find(f"{{{METADATA_NS}}}fullName")
+    if full_name is not None and full_name.text:
+        name = full_name.text.strip()
+    if kind is Kind.PERMISSION_SET_GROUP:
+        return _parse_group(root, name=name, source=source)
+    return _parse_container(root, kind=kind, name=name, source=source)
+
+
+def _children(element: etree._Element) -> Iterator[etree._Element]:
+    for child in element:
+        if isinstance(child.tag, str):
+            yield child
+
+
+def _fields(element: etree._Element) -> dict[str, str]:
+    return {local_name(c): (c.text or "").strip() for c in _children(element)}
+
+
+def _bool(value: str | None) -> bool:
+    return value == "true"
+
+
+def _opt_bool(value: str | None) -> bool | None:
+    return None if value is None else value == "true"
+
+
+def _node(element: etree._Element) -> Node:
+    kids = tuple(_node(c) for c in _children(element))
+    text = None if kids else (element.text or "").strip()
+    return Node(tag=local_name(element), text=text, children=kids, line=element.sourceline or 0)
+
+
+def _user_permission(f: dict[str, str], line: int) -> UserPermission:
+    return UserPermission(name=f.get("name", ""), enabled=_bool(f.get("enabled")), line=line)
+
+
+def _object_permission(f: dict[str, str], line: int) -> ObjectPermission:
+    return ObjectPermission(
+        object=f.get("object", ""),
+        read=_bool(f.get("allowRead")),
+        create=_bool(f.get("allowCreate")),
+        edit=_bool(f.get("allowEdit")),
+        delete=_bool(f.get("allowDelete")),
+        view_all=_bool(f.get("viewAllRecords")),
+        modify_all=_bool(f.get("modifyAllRecords")),
+        view_all_fields=_opt_bool(f.get("viewAllFields")),
+        line=line,
+    )
+
+
+def _field_permission(f: dict[str, str], line: int) -> FieldPermission:
+    return FieldPermission(
+        field=f.get("field", ""),
+        readable=_bool(f.get("readable")),
+        editable=_bool(f.get("editable")),
+        line=line,
+    )
+
+
+def _access(key: str) -> Callable[[dict[str, str], int], Access]:
+    def build(f: dict[str, str], line: int) -> Access:
+        return Access(name=f.get(key, ""), enabled=_bool(f.get("enabled")), line=line)
+
+    return build
+
+
+def _tab(f: dict[str, str], line: int) -> TabSetting:
+    return TabSetting(tab=f.get("tab", ""), visibility=f.get("visibility", ""), line=line)
+
+
+def _record_type(f: dict[str, str], line: int) -> RecordTypeVisibility:
+    return RecordTypeVisibility(
+        record_type=f.get("recordType", ""),
+        visible=_bool(f.get("visible")),
+        default=_opt_bool(f.get("default")),
+        person_account_default=_opt_bool(f.get("personAccountDefault")),
+        line=line,
+    )
+
+
+def _ip_range(f: dict[str, str], line: int) -> LoginIpRange:
+    return LoginIpRange(
+        start=f.get("startAddress", ""),
+        end=f.get("endAddress", ""),
+        description=f.get("description"),
+        line=line,
+    )
+
+
+_ENTRY_PARSERS: dict[str, tuple[str, Callable[[dict[str, str], int], Any]]] = {
+    "userPermissions": ("user_permissions", _user_permission),
+    "objectPermissions": ("object_permissions", _object_permission),
+    "fieldPermissions": ("field_permissions", _field_permission),
+    "classAccesses": ("class_accesses", _access("apexClass")),
+    "pageAccesses": ("page_accesses", _access("apexPage")),
+    "customPermissions": ("custom_permissions", _access("name")),
+    "tabSettings": ("tabs", _tab),
+    "tabVisibilities": ("tabs", _tab),
+    "recordTypeVisibilities": ("record_types", _record_type),
+    "loginIpRanges": ("login_ip_ranges", _ip_range),
+}
+_TEXT_FIELDS = {
+    "label": "label",
+    "description": "description",
+    "license": "license",
+    "userLicense": "user_license",
+}
+_BOOL_FIELDS = {"custom": "custom", "hasActivationRequired": "has_activation_required"}
+
+
+def _parse_container(
+    root: etree._Element, *, kind: Kind, name: str, source: str
+) -> PermissionContainer:
+    lists: dict[str, list[Any]] = {attr: [] for attr, _ in _ENTRY_PARSERS.values()}
+    values: dict[str, Any] = {}
+    extras: list[Node] = []
+    for child in _children(root):
+        tag = local_name(child)
+        line = child.sourceline or 0
+        if tag in _ENTRY_PARSERS and len(child):
+            attr, build = _ENTRY_PARSERS[tag]
+            lists[attr].append(build(_fields(child), line))
+        elif tag in _TEXT_FIELDS and not len(child) and _TEXT_FIELDS[tag] not in values:
+            values[_TEXT_FIELDS[tag]] = child.text or ""
+        elif tag in _BOOL_FIELDS and not len(child):
+            values[_BOOL_FIELDS[tag]] = _bool((child.text or "").strip())
+        elif tag == "loginHours":
+            hours = tuple((k, v) for k, v in _fields(child).items())
+            values["login_hours"] = LoginHours(hours=hours, line=line)
+        elif tag != "fullName":
+            extras.append(_node(child))
+    return PermissionContainer(
+        kind=kind,
+        name=name,
+        extras=tuple(extras),
+        source=source,
+        **values,
+        **{attr: tuple(items) for attr, items in lists.items()},
+    )
+
+
+def _parse_group(root: etree._Element, *, name: str, source: str) -> PermissionSetGroup:
+    sets: list[str] = []
+    muting: list[str] = []
+    values: dict[str, Any] = {}
+    extras: list[Node] = []
+    for child in _children(root):
+        tag = local_name(child)
+        text = (child.text or "").strip()
+        if tag == "permissionSets":
+            sets.append(text)
+        elif tag == "mutingPermissionSets":
+            muting.append(text)
+        elif tag in ("label", "description", "status"):
+            values[tag] = child.text or ""
+        elif tag == "hasActivationRequired":
+            values["has_activation_required"] = _bool(text)
+        elif tag != "fullName":
+            extras.append(_node(child))
+    return PermissionSetGroup(
+        name=name,
+        permission_sets=tuple(sets),
+        muting_permission_sets=tuple(muting),
+        extras=tuple(extras),
+        source=source,
+        **values,
+    )

@@ -1,0 +1,89 @@
+"""The one hardened XML parser every module uses.
+
+Entities are never resolved, no DTD is loaded, nothing is fetched from the network, and a
+document that declares a DOCTYPE is refused outright: Salesforce metadata never has one.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from apionly_deploy.errors import XmlError
+
+METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+#: Files larger than this are refused before parsing (the Metadata API caps a whole deploy at
+#: about 600 MB uncompressed; no single permission file comes near 100 MB).
+MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """Return this thread's hardened parser (lxml parsers must not be shared across threads)."""
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        _local.parser = parser
+    return parser
+
+
+def parse_bytes(data: bytes, *, source: str = "<input>") -> etree._Element:
+    """Parse ``data`` safely and return the root element; raise XmlError naming ``source``."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise XmlError(
+            f"{source}: file is {len(data):,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
+        )
+    try:
+        root = etree.fromstring(data, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (0, 0)
+        reason = str(exc.msg).split(", line ")[0]
+        raise XmlError(f"{source}:{line}:{column}: malformed XML: {reason}") from None
+    if root.getroottree().docinfo.doctype:
+        raise XmlError(
+            f"{source}:1:1: DOCTYPE declarations are not allowed in metadata; remove it"
+        )
+    return root
+
+
+def parse_file(path: Path) -> etree._Element:
+    """Parse the XML file at ``path`` safely."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise XmlError(
+                f"{path}: file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise XmlError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_bytes(data, source=str(path))
+
+
+def local_name(element: etree._Element) -> str:
+    """Return an element's tag without its namespace."""
+    return etree.QName(element).localname
+
+
+def escape_text(value: str) -> str:
+    """Escape text the way Salesforce writes it in retrieved metadata."""
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&apos;")
+    )
