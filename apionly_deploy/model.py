@@ -44,11 +44,16 @@ API_ENABLED = "ApiEnabled"
 OBJECT_FLAGS = ("read", "create", "edit", "delete", "view_all", "modify_all")
 
 
+def _line() -> int:
+    """Return a ``line`` field: where the entry came from, ignored by equality."""
+    return field(default=0, compare=False)
+
+
 @dataclass(frozen=True, slots=True)
 class UserPermission:
     name: str
     enabled: bool = True
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,7 @@ class ObjectPermission:
     modify_all: bool = False
     #: ``viewAllFields`` exists from API 63.0 on; None when the file does not say.
     view_all_fields: bool | None = None
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
     def granted(self) -> tuple[str, ...]:
         """Return the names of the flags that are on, in OBJECT_FLAGS order."""
@@ -74,7 +79,7 @@ class FieldPermission:
     field: str
     readable: bool = False
     editable: bool = False
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,7 @@ class Access:
 
     name: str
     enabled: bool = True
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +98,7 @@ class TabSetting:
 
     tab: str
     visibility: str
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +107,7 @@ class RecordTypeVisibility:
     visible: bool = True
     default: bool | None = None
     person_account_default: bool | None = None
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +115,7 @@ class LoginIpRange:
     start: str
     end: str
     description: str | None = None
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,7 @@ class LoginHours:
     """Login hours as the XML holds them: ``(("mondayStart", "480"), ...)`` in minutes."""
 
     hours: tuple[tuple[str, str], ...] = ()
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +133,7 @@ class Node:
     tag: str
     text: str | None = None
     children: tuple[Node, ...] = ()
-    line: int = field(default=0, compare=False)
+    line: int = _line()
 
 
 @dataclass(frozen=True, slots=True)

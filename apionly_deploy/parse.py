@@ -53,7 +53,7 @@ def parse_component(root: etree._Element, *, name: str, source: str) -> Componen
     kind = kind_of_root(root)
     if kind is None:
         raise XmlError(
-            f"{source}:{root.sourceline or 1}:1: <{local_name(root)}> is not a Profile, "
+            f"{source}:{_line_of(root) or 1}:1: <{local_name(root)}> is not a Profile, "
             "PermissionSet, MutingPermissionSet or PermissionSetGroup"
         )
     full_name = root.find(f"{{{METADATA_NS}}}fullName")
@@ -68,6 +68,11 @@ def _children(element: etree._Element) -> Iterator[etree._Element]:
     for child in element:
         if isinstance(child.tag, str):
             yield child
+
+
+def _line_of(element: etree._Element) -> int:
+    line = element.sourceline
+    return line if isinstance(line, int) else 0
 
 
 def _fields(element: etree._Element) -> dict[str, str]:
@@ -85,7 +90,7 @@ def _opt_bool(value: str | None) -> bool | None:
 def _node(element: etree._Element) -> Node:
     kids = tuple(_node(c) for c in _children(element))
     text = None if kids else (element.text or "").strip()
-    return Node(tag=local_name(element), text=text, children=kids, line=element.sourceline or 0)
+    return Node(tag=local_name(element), text=text, children=kids, line=_line_of(element))
 
 
 def _user_permission(f: dict[str, str], line: int) -> UserPermission:
@@ -174,7 +179,7 @@ def _parse_container(
     extras: list[Node] = []
     for child in _children(root):
         tag = local_name(child)
-        line = child.sourceline or 0
+        line = _line_of(child)
         if tag in _ENTRY_PARSERS and len(child):
             attr, build = _ENTRY_PARSERS[tag]
             lists[attr].append(build(_fields(child), line))
@@ -187,14 +192,8 @@ def _parse_container(
             values["login_hours"] = LoginHours(hours=hours, line=line)
         elif tag != "fullName":
             extras.append(_node(child))
-    return PermissionContainer(
-        kind=kind,
-        name=name,
-        extras=tuple(extras),
-        source=source,
-        **values,
-        **{attr: tuple(items) for attr, items in lists.items()},
-    )
+    values.update({attr: tuple(items) for attr, items in lists.items()})
+    return PermissionContainer(kind=kind, name=name, extras=tuple(extras), source=source, **values)
 
 
 def _parse_group(root: etree._Element, *, name: str, source: str) -> PermissionSetGroup:

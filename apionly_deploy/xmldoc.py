@@ -7,6 +7,7 @@ document that declares a DOCTYPE is refused outright: Salesforce metadata never 
 from __future__ import annotations
 
 import threading
+from typing import Any
 from pathlib import Path
 
 from lxml import etree
@@ -52,10 +53,9 @@ def parse_bytes(data: bytes, *, source: str = "<input>") -> etree._Element:
         line, column = exc.position if exc.position else (0, 0)
         reason = str(exc.msg).split(", line ")[0]
         raise XmlError(f"{source}:{line}:{column}: malformed XML: {reason}") from None
-    if root.getroottree().docinfo.doctype:
-        raise XmlError(
-            f"{source}:1:1: DOCTYPE declarations are not allowed in metadata; remove it"
-        )
+    docinfo: Any = root.getroottree().docinfo
+    if docinfo.doctype:
+        raise XmlError(f"{source}:1:1: DOCTYPE declarations are not allowed in metadata; remove it")
     return root
 
 

@@ -1,0 +1,122 @@
+"""`init`, `render` and `package`: from the project file to XML files and a deployable zip."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import click
+
+from apionly_deploy import scaffold
+from apionly_deploy.cli import cli
+from apionly_deploy.package import write_atomic
+from apionly_deploy.pipeline import Built, ValidationFailed, build_project
+from apionly_deploy.render import Layout, write_tree
+
+project_option = click.option(
+    "-p",
+    "--project",
+    "project_dir",
+    type=click.Path(path_type=Path, file_okay=True),
+    default=Path("."),
+    show_default=True,
+    envvar="APIONLY_PROJECT",
+    show_envvar=True,
+    help="Project folder (holding apionly.toml), or the project file itself.",
+)
+org_option = click.option(
+    "-o",
+    "--target-org",
+    "--vars-from",
+    "org",
+    metavar="ORG",
+    help="Use the per-org values of [orgs.ORG.vars].",
+)
+no_validate_option = click.option(
+    "--no-validate", is_flag=True, help="Write even when validation finds errors."
+)
+
+
+def _build(project_dir: Path, org: str | None, no_validate: bool) -> Built:
+    try:
+        built = build_project(project_dir, org=org, validate=not no_validate)
+    except ValidationFailed as failed:
+        _echo_findings(failed.findings)
+        raise
+    _echo_findings(built.findings)
+    return built
+
+
+def _echo_findings(findings: tuple[object, ...]) -> None:
+    if not findings:
+        return
+    try:
+        report = importlib.import_module("apionly_deploy.report.findings")
+    except ImportError:
+        for finding in findings:
+            click.echo(str(finding), err=True)
+        return
+    click.echo(str(report.format_text(list(findings))).rstrip("\n"), err=True)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("."))
+def init(directory: Path) -> None:
+    """Scaffold a working project in DIRECTORY (default: here)."""
+    written = scaffold.create(directory)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"next: apionly-deploy render -p {directory}")
+
+
+@cli.command()
+@project_option
+@org_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder, replaced atomically [default: PROJECT/out/FORMAT].",
+)
+@click.option(
+    "--format",
+    "layout",
+    type=click.Choice([layout.value for layout in Layout]),
+    default=Layout.SOURCE.value,
+    show_default=True,
+    help="source: sfdx layout (force-app/main/default); mdapi: Metadata API layout.",
+)
+@no_validate_option
+def render(
+    project_dir: Path, org: str | None, out_dir: Path | None, layout: str, no_validate: bool
+) -> None:
+    """Render the project's Profiles, Permission Sets and Groups to XML."""
+    built = _build(project_dir, org, no_validate)
+    chosen = Layout(layout)
+    files = built.render(chosen)
+    target = out_dir or built.project.root / "out" / chosen.value
+    write_tree(files, target)
+    count = len(built.bundle.components)
+    click.echo(
+        f"rendered {count} component(s), {len(files)} file(s), {chosen.value} format: {target}"
+    )
+
+
+@cli.command()
+@project_option
+@org_option
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Zip to write [default: PROJECT/out/package.zip].",
+)
+@no_validate_option
+def package(project_dir: Path, org: str | None, out_file: Path | None, no_validate: bool) -> None:
+    """Build the deployable zip (package.xml, and destructiveChanges.xml for [delete])."""
+    built = _build(project_dir, org, no_validate)
+    data = built.package()
+    target = out_file or built.project.root / "out" / "package.zip"
+    write_atomic(target, data)
+    count = len(built.bundle.components)
+    click.echo(f"packaged {count} component(s), {len(data):,} bytes: {target}")

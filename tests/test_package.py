@@ -1,0 +1,71 @@
+"""The deployable zip: package.xml, deletions, and identical bytes on every run."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+from conftest import SAMPLE_PROJECT
+
+from apionly_deploy.package import build_package, write_atomic, zip_bytes
+from apionly_deploy.pipeline import build_project
+
+
+def test_packaging_twice_gives_identical_bytes() -> None:
+    """Same project, same zip bytes: fixed timestamps, sorted entries, fixed modes."""
+    assert build_project(SAMPLE_PROJECT).package() == build_project(SAMPLE_PROJECT).package()
+
+
+def test_zip_holds_package_xml_and_mdapi_files_in_order() -> None:
+    """Entries are sorted, dated 1980-01-01 and world-readable, package.xml at the root."""
+    archive = zipfile.ZipFile(io.BytesIO(build_project(SAMPLE_PROJECT).package()))
+    names = archive.namelist()
+    assert names == sorted(names)
+    assert names == [
+        "package.xml",
+        "permissionsetgroups/ERP_Integration.permissionsetgroup",
+        "permissionsets/ERP_Accounts.permissionset",
+        "permissionsets/ERP_Orders.permissionset",
+        "profiles/Billing API Only.profile",
+    ]
+    for info in archive.infolist():
+        assert info.date_time == (1980, 1, 1, 0, 0, 0)
+        assert info.external_attr >> 16 == 0o100644
+    assert b"<version>62.0</version>" in archive.read("package.xml")
+
+
+def test_deletions_go_to_destructive_changes(tmp_path: Path) -> None:
+    """Components listed under [delete] are packaged in destructiveChanges.xml."""
+    project = tmp_path / "p"
+    shutil.copytree(SAMPLE_PROJECT, project)
+    with (project / "apionly.toml").open("a") as handle:
+        handle.write('\n[delete]\npermission_sets = ["Old_Sync"]\n')
+    archive = zipfile.ZipFile(io.BytesIO(build_project(project).package()))
+    destructive = archive.read("destructiveChanges.xml").decode()
+    assert "<members>Old_Sync</members>" in destructive
+    assert "<version>" not in destructive
+    assert "Old_Sync" not in archive.read("package.xml").decode()
+
+
+def test_zip_bytes_do_not_depend_on_insertion_order() -> None:
+    """The zip is a function of the file set alone."""
+    assert zip_bytes({"b": b"2", "a": b"1"}) == zip_bytes({"a": b"1", "b": b"2"})
+
+
+def test_build_package_matches_the_pipeline() -> None:
+    """The library call and the pipeline produce the same zip."""
+    built = build_project(SAMPLE_PROJECT)
+    assert build_package(
+        built.bundle, template_dir=built.template_dir, variables=built.project.vars
+    ) == (built.package())
+
+
+def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
+    """The target is either the old or the new content, and no temp files are left."""
+    target = tmp_path / "out" / "package.zip"
+    write_atomic(target, b"old")
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in target.parent.iterdir()] == ["package.zip"]
