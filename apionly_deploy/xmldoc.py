@@ -7,8 +7,8 @@ document that declares a DOCTYPE is refused outright: Salesforce metadata never 
 from __future__ import annotations
 
 import threading
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
