@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,16 +38,21 @@ _TOP_KEYS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SourceFile:
     """The project file's path and text, for error messages that point at a line."""
 
     path: Path
     text: str
 
+    @cached_property
+    def lines(self) -> Mapping[tuple[str, ...], int]:
+        """Return the line of every table header and key path (built on first use)."""
+        return line_index(self.text)
+
     def error(self, key_path: Sequence[str], problem: str, fix: str = "") -> ConfigError:
         """Build a one-line ConfigError for ``key_path``."""
-        line = locate(self.text, key_path)
+        line = _lookup(self.lines, key_path)
         where = f"{self.path}:{line}" if line else str(self.path)
         dotted = ".".join(_quote_key(k) for k in key_path)
         message = f"{where}: {dotted}: {problem}" if dotted else f"{where}: {problem}"
@@ -55,7 +60,7 @@ class SourceFile:
 
     def line(self, key_path: Sequence[str]) -> int:
         """Return the line of ``key_path`` (or of its nearest parent), 0 when unknown."""
-        return locate(self.text, key_path) or 0
+        return _lookup(self.lines, key_path) or 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +97,18 @@ def _quote_key(key: str) -> str:
 
 def locate(text: str, key_path: Sequence[str]) -> int | None:
     """Return the 1-based line where ``key_path`` (or its longest known prefix) is defined."""
-    index = line_index(text)
-    for cut in range(len(key_path), 0, -1):
-        line = index.get(tuple(key_path[:cut]))
+    return _lookup(line_index(text), key_path)
+
+
+def _lookup(index: Mapping[tuple[str, ...], int], key_path: Sequence[str]) -> int | None:
+    path = tuple(key_path)
+    for cut in range(len(path), 0, -1):
+        line = index.get(path[:cut])
         if line is not None:
             return line
     return None
 
 
-@lru_cache(maxsize=16)
 def line_index(text: str) -> Mapping[tuple[str, ...], int]:
     """Map every table header and key path of TOML ``text`` to its line (inline keys too)."""
     index: dict[tuple[str, ...], int] = {}
@@ -128,6 +136,10 @@ _INLINE_KEY = re.compile(r"""([{,]\s*)("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*=""")
 
 
 def _split_dotted(text: str) -> list[str]:
+    if '"' not in text and "'" not in text:
+        return [part.strip() for part in text.split(".")]
+    if text[0] == '"' and text[-1] == '"' and text.count('"') == 2:
+        return [text[1:-1]]
     parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([^.\s]+)', text)
     return [a or b or c for a, b, c in parts]
 

@@ -6,7 +6,7 @@ The keys are short words a reviewer reads without the Salesforce docs open:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from apionly_deploy import names
@@ -262,6 +262,15 @@ def _words(src: SourceFile, path: Path_, value: Any, allowed: Sequence[str]) -> 
     return words
 
 
+def _one_word(src: SourceFile, path: Path_, value: Any, allowed: Iterable[str]) -> str:
+    words = list(allowed)
+    if not isinstance(value, str):
+        raise src.error(
+            path, f"must be one word, not {_type(value)}", f"use one of: {', '.join(words)}"
+        )
+    return _words(src, path, value, words)[0]
+
+
 def _objects(src: SourceFile, path: Path_, value: Any) -> tuple[ObjectPermission, ...]:
     table = _mapping(src, path, value, 'objects = { Account = ["read", "edit"] }')
     allowed = [*OBJECT_FLAGS, "all", "none"]
@@ -282,8 +291,8 @@ def _fields(src: SourceFile, path: Path_, value: Any) -> tuple[FieldPermission, 
             raise src.error(
                 (*path, name), "a field is named Object.Field", 'e.g. "Account.Industry"'
             )
-        (word,) = _words(src, (*path, name), spec, list(FIELD_WORDS))[:1] or ["none"]
-        readable, editable = FIELD_WORDS[word]
+        word = spec if isinstance(spec, str) and spec in FIELD_WORDS else None
+        readable, editable = FIELD_WORDS[word or _one_word(src, (*path, name), spec, FIELD_WORDS)]
         line = src.line((*path, name))
         result.append(FieldPermission(name, readable=readable, editable=editable, line=line))
     return tuple(result)
@@ -295,7 +304,7 @@ def _tabs(
     table = _mapping(src, (*path, "tabs"), t.get("tabs", {}), 'tabs = { Account = "..." }')
     result = []
     for tab, spec in sorted(table.items()):
-        (word,) = _words(src, (*path, "tabs", tab), spec, list(words))[:1] or ["none"]
+        word = _one_word(src, (*path, "tabs", tab), spec, words)
         result.append(TabSetting(tab, words[word], line=src.line((*path, "tabs", tab))))
     return tuple(result)
 

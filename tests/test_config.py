@@ -133,6 +133,18 @@ BAD_INPUTS = [
         id="unknown-permission-word",
     ),
     pytest.param(
+        '[permission_sets.Sync]\nfields = { "Account.Industry" = ["read", "edit"] }\n',
+        "DIR/apionly.toml:2: permission_sets.Sync.fields.\"Account.Industry\": must be one word, "
+        "not a list; use one of: read, edit, none",
+        id="field-with-two-words",
+    ),
+    pytest.param(
+        '[permission_sets.Sync]\ntabs = { Account = "shown" }\n',
+        "DIR/apionly.toml:2: permission_sets.Sync.tabs.Account: unknown permission word 'shown'; "
+        "use: available, visible, none",
+        id="unknown-tab-word",
+    ),
+    pytest.param(
         '[permission_sets.Sync]\nfields = { Industry = "read" }\n',
         "DIR/apionly.toml:2: permission_sets.Sync.fields.Industry: a field is named Object.Field; "
         'e.g. "Account.Industry"',
