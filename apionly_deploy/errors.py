@@ -50,3 +50,124 @@ class RemoteError(ApionlyError):
     """The org or the network failed; a retry may help."""
 
     exit_code = ExitCode.REMOTE
+
+
+# --- the deployer (issue 5): Metadata API, auth and polling outcomes -----------------------
+
+
+class NetworkError(RemoteError):
+    """A host could not be reached, or the connection dropped; a retry may help."""
+
+
+class ServerError(RemoteError):
+    """The server answered HTTP 5xx or something that is not a SOAP response."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SoapFault(RemoteError):
+    """The Metadata API answered with a SOAP fault."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}" if code and code not in message else message)
+        self.code = code
+
+
+class RequestLimitExceeded(SoapFault):
+    """The org's API request limit was hit (REQUEST_LIMIT_EXCEEDED)."""
+
+
+class SessionExpired(AuthError):
+    """The access token was refused (INVALID_SESSION_ID); log in again."""
+
+
+class UnknownJobError(ConfigError):
+    """No deploy or retrieve job has the given id."""
+
+    exit_code = ExitCode.USAGE
+
+
+class DeployFailed(ApionlyError):
+    """The org rejected the deploy (component or test failures)."""
+
+    exit_code = ExitCode.FAILED
+
+
+class DeployTimeout(RemoteError):
+    """The deploy did not finish before the deadline (``--wait``); it may still be running."""
+
+
+class Detached(ApionlyError):
+    """The user stopped following a deploy that goes on in the org."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+# --- the diff (issue 6) --------------------------------------------------------------------
+
+
+class DiffInputError(ApionlyError):
+    """What to compare is wrong: not a permission file, mismatched types, an unknown git ref."""
+
+    exit_code = ExitCode.USAGE
+
+
+# --- users and doctor (issue 7): the REST API and user provisioning ------------------------
+
+
+class RestApiError(ApionlyError):
+    """The REST API refused a request (Salesforce's ``[{errorCode, message, fields}]`` shape)."""
+
+    exit_code = ExitCode.FAILED
+
+    def __init__(
+        self, code: str, message: str, *, status: int = 400, fields: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(f"{code}: {message}" if code and code not in message else message)
+        self.code = code
+        self.detail = message
+        self.status = status
+        self.fields = fields
+
+
+class DuplicateUsername(RestApiError):
+    """DUPLICATE_USERNAME: usernames are global, and another org (or this one) has it."""
+
+
+class LicenseLimitExceeded(RestApiError):
+    """LICENSE_LIMIT_EXCEEDED: no free seat of the user or permission set license."""
+
+
+class NotFound(RestApiError):
+    """NOT_FOUND: the record or resource does not exist (HTTP 404)."""
+
+
+class RestRemoteError(RemoteError):
+    """The REST API is unavailable for now (REQUEST_LIMIT_EXCEEDED, SERVER_UNAVAILABLE...)."""
+
+    def __init__(self, code: str, message: str, *, status: int | None = None) -> None:
+        super().__init__(f"{code}: {message}" if code and code not in message else message)
+        self.code = code
+        self.status = status
+
+
+class UserPlanProblems(ApionlyError):
+    """The users in the project file cannot be applied to this org; nothing was written."""
+
+    exit_code = ExitCode.FAILED
+
+    def __init__(self, message: str, problems: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class UsersApplyFailed(ApionlyError):
+    """Some steps of a users apply failed; the result says what was done and what was not."""
+
+    exit_code = ExitCode.FAILED
+
+    def __init__(self, message: str, result: object) -> None:
+        super().__init__(message)
+        self.result = result
