@@ -56,7 +56,7 @@ class SourceFile:
         where = f"{self.path}:{line}" if line else str(self.path)
         dotted = ".".join(_quote_key(k) for k in key_path)
         message = f"{where}: {dotted}: {problem}" if dotted else f"{where}: {problem}"
-        return ConfigError(f"{message}; {fix}" if fix else message)
+        return ConfigError(one_line(f"{message}; {fix}" if fix else message))
 
     def line(self, key_path: Sequence[str]) -> int:
         """Return the line of ``key_path`` (or of its nearest parent), 0 when unknown."""
@@ -89,6 +89,13 @@ class Project:
     def users(self) -> Mapping[str, Mapping[str, Any]]:
         """Return the ``[users."NAME"]`` tables."""
         return self.table("users")
+
+
+def one_line(text: str) -> str:
+    """Escape control characters so a message stays on one line, whatever the input held."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in text
+    )
 
 
 def _quote_key(key: str) -> str:
