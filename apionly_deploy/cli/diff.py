@@ -1,0 +1,121 @@
+"""`diff`: what a deploy would change in the org's permissions, rated by risk."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from apionly_deploy import gitrefs, risk
+from apionly_deploy.cli import cli
+from apionly_deploy.diff import Comparison, Risk, Side, compare
+from apionly_deploy.errors import ApionlyError, ExitCode
+from apionly_deploy.report import diff as report
+
+_FORMATS: dict[str, Callable[[Comparison], str] | None] = {
+    "text": None,  # needs to know about the terminal: see _output
+    "markdown": report.format_markdown,
+    "json": report.format_json,
+}
+
+
+def _sides(project_dir: Path, args: tuple[str, ...], org: str | None) -> tuple[Side, Side]:
+    if org is not None:
+        if args:
+            raise click.UsageError("--org compares the project with the org: give no BASE/HEAD")
+        return _org_side(project_dir, org), gitrefs.worktree_side(project_dir)
+    if len(args) == 2 and any(Path(arg).exists() for arg in args):
+        return gitrefs.path_sides(Path(args[0]), Path(args[1]))
+    if len(args) == 1 and Path(args[0]).is_file():
+        raise click.UsageError("give two files to compare: apionly-deploy diff PATH_A PATH_B")
+    prefer = os.environ.get("GITHUB_BASE_REF") or None
+    base = gitrefs.ref_side(project_dir, args[0] if args else None, prefer=prefer)
+    if len(args) == 2:
+        return base, gitrefs.ref_side(project_dir, args[1])
+    return base, gitrefs.worktree_side(project_dir)
+
+
+def _org_side(project_dir: Path, org: str) -> Side:
+    # The org side needs the deployer's retrieve (issue 5), which has not landed yet.
+    raise ApionlyError(
+        f"diff --org {org}: comparing with an org needs `apionly-deploy retrieve`, which this "
+        "build does not have yet; retrieve the org's files and run: apionly-deploy diff DIR "
+        f"{project_dir}"
+    )
+
+
+def _output(comparison: Comparison, fmt: str) -> str:
+    formatter = _FORMATS[fmt]
+    if formatter is not None:
+        return formatter(comparison)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return report.format_text(comparison, color=color)
+
+
+def _to_step_summary(comparison: Comparison) -> None:
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not summary:
+        return
+    with Path(summary).open("a", encoding="utf-8") as handle:
+        handle.write(report.format_markdown(comparison) + "\n")
+
+
+@cli.command("diff")
+@click.argument("refs_or_paths", metavar="[BASE [HEAD]] | PATH_A PATH_B", nargs=-1)
+@click.option(
+    "-p",
+    "--project",
+    "project_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    envvar="APIONLY_PROJECT",
+    show_envvar=True,
+    help="Project folder, for git refs and --org.",
+)
+@click.option("--org", metavar="ORG", help="Compare the project with what ORG holds now.")
+@click.option(
+    "--format", "fmt", type=click.Choice(list(_FORMATS)), default="text", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["high", "medium"]),
+    help="Exit 1 when a change is rated at this risk or above.",
+)
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Risk rules JSON to use instead of the built-in ones.",
+)
+def diff_command(
+    refs_or_paths: tuple[str, ...],
+    project_dir: Path,
+    org: str | None,
+    fmt: str,
+    fail_on: str | None,
+    rules_file: Path | None,
+) -> None:
+    """Show what deploying would change in the org's permissions, rated by risk.
+
+    \b
+    apionly-deploy diff                 merge base with the default branch -> working tree
+    apionly-deploy diff BASE [HEAD]     the project at two git refs (HEAD: working tree)
+    apionly-deploy diff PATH_A PATH_B   any two Profile/PermissionSet files or folders
+    apionly-deploy diff --org ORG       what ORG holds now -> the project
+    """
+    if len(refs_or_paths) > 2:
+        raise click.UsageError("give at most two refs or paths")
+    rules = risk.load_rules(rules_file) if rules_file else None
+    base, head = _sides(project_dir, refs_or_paths, org)
+    comparison = risk.assess_comparison(compare(base, head), rules)
+    click.echo(_output(comparison, fmt), nl=False)
+    _to_step_summary(comparison)
+    worst = risk.highest(comparison.changes)
+    if fail_on and worst is not None and worst.rank >= Risk(fail_on).rank:
+        hits = sum(1 for c in comparison.changes if c.risk and c.risk.rank >= worst.rank)
+        click.echo(f"diff: {hits} change(s) rated {worst} (--fail-on {fail_on})", err=True)
+        raise click.exceptions.Exit(ExitCode.FAILED)

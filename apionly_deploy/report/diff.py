@@ -1,0 +1,236 @@
+"""A rated comparison as text (for a terminal), Markdown (a pull-request comment) or JSON.
+
+Pure functions: the caller decides on colour and where the output goes. Within a component,
+changes are listed highest risk first, then in category and key order.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from typing import Any
+
+from apionly_deploy.diff import Category, Change, Comparison, Risk, sort_key
+from apionly_deploy.model import Kind
+
+#: The JSON document's schema id; bump the number on any incompatible change.
+JSON_SCHEMA = "apionly-deploy/diff/1"
+
+CATEGORY_LABELS = {
+    Category.COMPONENT: "component",
+    Category.LICENSE: "license",
+    Category.USER_PERMISSION: "user permission",
+    Category.OBJECT: "object",
+    Category.FIELD: "field",
+    Category.APEX_CLASS: "Apex class",
+    Category.PAGE: "Visualforce page",
+    Category.CUSTOM_PERMISSION: "custom permission",
+    Category.TAB: "tab",
+    Category.RECORD_TYPE: "record type",
+    Category.LOGIN_IP_RANGE: "login IP range",
+    Category.LOGIN_HOURS: "login hours",
+    Category.GROUP_MEMBERSHIP: "permission set in group",
+    Category.GROUP_MUTING: "muting set in group",
+    Category.SETTING: "setting",
+    Category.OTHER: "other",
+}
+_RISKS = (Risk.HIGH, Risk.MEDIUM, Risk.LOW)
+_COLORS = {Risk.HIGH: "\x1b[1;31m", Risk.MEDIUM: "\x1b[33m", Risk.LOW: "\x1b[2m"}
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_MARKERS = {Risk.HIGH: "🔴 high", Risk.MEDIUM: "🟠 medium", Risk.LOW: "⚪ low"}
+
+
+def _risk(change: Change) -> Risk:
+    return change.risk or Risk.LOW
+
+
+def _review_order(change: Change) -> tuple[int, tuple[str, str, int, str]]:
+    return (-_risk(change).rank, sort_key(change))
+
+
+def by_component(changes: Sequence[Change]) -> Iterator[tuple[Kind, str, list[Change]]]:
+    """Yield (kind, name, changes in review order) per component, in kind then name order."""
+    ordered = sorted(changes, key=lambda c: (c.kind.value, c.component))
+    for (kind, name), group in groupby(ordered, key=lambda c: (c.kind, c.component)):
+        yield kind, name, sorted(group, key=_review_order)
+
+
+def tally(changes: Sequence[Change]) -> dict[Risk, int]:
+    """Return how many changes there are at each risk, high first."""
+    counts = dict.fromkeys(_RISKS, 0)
+    for change in changes:
+        counts[_risk(change)] += 1
+    return counts
+
+
+def _tally_text(changes: Sequence[Change]) -> str:
+    counts = tally(changes)
+    return ", ".join(f"{counts[risk]} {risk}" for risk in _RISKS)
+
+
+def transition(change: Change, *, arrow: str = "->") -> str:
+    """Return ``before -> after``; a side that is not in the file shows as ``(none)``."""
+    if change.before is None and change.after is None:
+        return ""
+    return f"{change.before or '(none)'} {arrow} {change.after or '(none)'}"
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+def format_text(comparison: Comparison, *, color: bool = False) -> str:
+    """Return the comparison for a terminal; ``color`` adds ANSI colours."""
+
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    lines = [f"Permission diff: {comparison.base} -> {comparison.head}"]
+    lines += [f"note: {note}" for note in comparison.notes]
+    if not comparison.changes:
+        return "\n".join([*lines, "", "No permission changes."]) + "\n"
+    for kind, name, changes in by_component(comparison.changes):
+        lines += ["", paint(_BOLD, f"{kind} {name}") + f"  ({_tally_text(changes)})"]
+        for change in changes:
+            risk = _risk(change)
+            label = CATEGORY_LABELS[change.category]
+            lines.append(
+                f"  {paint(_COLORS[risk], f'{risk.upper():<6}')}  {label}: {change.key}"
+                f"  {change.action}  {transition(change)}".rstrip()
+            )
+            if change.reason:
+                lines.append(paint(_DIM, f"          why: {change.reason}"))
+            if change.note:
+                lines.append(paint(_DIM, f"          note: {change.note}"))
+    total = len(comparison.changes)
+    lines += ["", f"{total} change(s): {_tally_text(comparison.changes)}"]
+    return "\n".join(lines) + "\n"
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return f"<code>{_cell(text)}</code>"
+
+
+def format_markdown(comparison: Comparison, *, max_rows: int = 200) -> str:
+    """Return the comparison as a pull-request comment: a summary table, then details.
+
+    ``max_rows`` caps the detail rows per component (highest risks come first), so a huge
+    change stays under GitHub's comment size limit.
+    """
+    lines = [
+        "## Permission changes",
+        "",
+        f"{_code(comparison.base)} → {_code(comparison.head)}",
+        "",
+    ]
+    lines += [f"> **Note:** {_cell(note)}" for note in comparison.notes]
+    if comparison.notes:
+        lines.append("")
+    if not comparison.changes:
+        return "\n".join([*lines, "No permission changes."]) + "\n"
+    counts = tally(comparison.changes)
+    lines += [
+        f"**{counts[Risk.HIGH]} high**, {counts[Risk.MEDIUM]} medium, {counts[Risk.LOW]} low "
+        f"risk across {len(comparison.changes)} change(s).",
+        "",
+        "| Type | Component | High | Medium | Low |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    groups = list(by_component(comparison.changes))
+    for kind, name, changes in groups:
+        c = tally(changes)
+        lines.append(
+            f"| {kind} | {_cell(name)} | {c[Risk.HIGH]} | {c[Risk.MEDIUM]} | {c[Risk.LOW]} |"
+        )
+    for kind, name, changes in groups:
+        lines += ["", *_details(kind, name, changes, max_rows=max_rows)]
+    return "\n".join(lines) + "\n"
+
+
+def _details(kind: Kind, name: str, changes: list[Change], *, max_rows: int) -> list[str]:
+    is_open = " open" if any(_risk(c) is Risk.HIGH for c in changes) else ""
+    lines = [
+        f"<details{is_open}><summary>{kind} <b>{_cell(name)}</b>: {_tally_text(changes)}</summary>",
+        "",
+        "| Risk | What | Entry | Change | Why |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for change in changes[:max_rows]:
+        why = _cell(change.reason or "")
+        if change.note:
+            why += f"<br><i>{_cell(change.note)}</i>"
+        lines.append(
+            f"| {_MARKERS[_risk(change)]} | {CATEGORY_LABELS[change.category]} "
+            f"| {_code(change.key)} | {_change_cell(change)} "
+            f"| {why} |"
+        )
+    if len(changes) > max_rows:
+        lines += ["", f"… and {len(changes) - max_rows} more lower-risk change(s) not shown."]
+    return [*lines, "", "</details>"]
+
+
+def _change_cell(change: Change) -> str:
+    moved = transition(change, arrow="→")
+    return f"{change.action}: {_cell(moved)}" if moved else str(change.action)
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _summary(changes: Sequence[Change]) -> dict[str, Any]:
+    counts = tally(changes)
+    highest = next((risk.value for risk in _RISKS if counts[risk]), None)
+    return {
+        "changes": len(changes),
+        **{risk.value: counts[risk] for risk in _RISKS},
+        "highest": highest,
+    }
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "category": change.category.value,
+        "key": change.key,
+        "action": change.action.value,
+        "before": change.before,
+        "after": change.after,
+        "granted": list(change.granted),
+        "revoked": list(change.revoked),
+        "risk": _risk(change).value,
+        "reason": change.reason,
+        "rule": change.rule,
+        "note": change.note,
+    }
+
+
+def to_json(comparison: Comparison) -> dict[str, Any]:
+    """Return the comparison as a JSON-ready dict (schema: docs/diff.md)."""
+    return {
+        "schema": JSON_SCHEMA,
+        "base": comparison.base,
+        "head": comparison.head,
+        "notes": list(comparison.notes),
+        "summary": _summary(comparison.changes),
+        "components": [
+            {
+                "kind": kind.value,
+                "name": name,
+                "summary": _summary(changes),
+                "changes": [_change_json(change) for change in changes],
+            }
+            for kind, name, changes in by_component(comparison.changes)
+        ],
+    }
+
+
+def format_json(comparison: Comparison) -> str:
+    """Return the comparison as one JSON document (UTF-8 text, two-space indent)."""
+    return json.dumps(to_json(comparison), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,181 @@
+"""`diff` between git refs: rendered in a temporary export, the user's checkout left alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE_PROJECT
+
+from apionly_deploy.cli import cli
+from apionly_deploy.errors import DiffInputError
+from apionly_deploy.gitrefs import WORKING_TREE, default_base, ref_side, worktree_side
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+PROFILE = '[profiles."Billing API Only"]'
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "-C", str(repo), *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repo on main holding the sample project under ``project/``, then a feature branch."""
+    root = tmp_path / "repo"
+    shutil.copytree(SAMPLE_PROJECT, root / "project", ignore=shutil.ignore_patterns(".apionly"))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "checkout", "-q", "-b", "feature")
+    return root
+
+
+def edit_project(repo: Path, old: str, new: str) -> None:
+    path = repo / "project" / "apionly.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def grant_read_on_case(repo: Path) -> None:
+    edit_project(
+        repo,
+        'objects = { Account = ["read"], Opportunity',
+        'objects = { Account = ["read"], Case = ["read"], Opportunity',
+    )
+
+
+def run_diff(repo: Path, *args: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    monkeypatch.chdir(repo / "project")
+    result = CliRunner().invoke(cli, ["diff", *args, "--format", "json"], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def keys(stdout: str) -> set[tuple[str, str, str]]:
+    return {
+        (component["name"], change["key"], change["action"])
+        for component in json.loads(stdout)["components"]
+        for change in component["changes"]
+    }
+
+
+def test_default_base_is_the_merge_base_with_main(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grant_read_on_case(repo)
+    git(repo, "commit", "-q", "-am", "case")
+    code, stdout, stderr = run_diff(repo, monkeypatch=monkeypatch)
+    assert (code, stderr) == (0, "")
+    document = json.loads(stdout)
+    assert document["base"].startswith("main (merge base ")
+    assert document["head"] == WORKING_TREE
+    assert document["notes"] == []
+    assert keys(stdout) == {("Billing API Only", "Case", "grant")}
+
+
+def test_dirty_working_tree_is_diffed_as_it_is_with_a_note(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grant_read_on_case(repo)
+    code, stdout, _ = run_diff(repo, monkeypatch=monkeypatch)
+    assert code == 0
+    assert keys(stdout) == {("Billing API Only", "Case", "grant")}
+    (note,) = json.loads(stdout)["notes"]
+    assert note.startswith("the working tree has 1 uncommitted change(s) under ")
+    assert note.endswith("; they are diffed as they are")
+
+
+def test_two_refs_and_the_checkout_is_untouched(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grant_read_on_case(repo)
+    git(repo, "commit", "-q", "-am", "case")
+    edit_project(
+        repo,
+        'api_only = true\nobjects = { Account = ["read"]',
+        'api_only = false\nobjects = { Account = ["read"]',
+    )
+    status_before = git(repo, "status", "--porcelain")
+    code, stdout, _ = run_diff(repo, "main", "feature", monkeypatch=monkeypatch)
+    assert code == 0
+    assert keys(stdout) == {
+        ("Billing API Only", "Case", "grant")
+    }  # the uncommitted edit is not in HEAD
+    assert git(repo, "status", "--porcelain") == status_before
+    assert git(repo, "worktree", "list").count("\n") == 1
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "feature"
+
+
+def test_api_only_dropped_from_a_profile_stays_granted(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`api_only = false` drops ApiUserOnly from the Profile file: the org keeps it."""
+    edit_project(
+        repo,
+        'api_only = true\nobjects = { Account = ["read"]',
+        'api_only = false\nobjects = { Account = ["read"]',
+    )
+    code, stdout, _ = run_diff(repo, "main", "--fail-on", "high", monkeypatch=monkeypatch)
+    assert code == 0
+    changes = {c["key"]: c for comp in json.loads(stdout)["components"] for c in comp["changes"]}
+    assert changes["ApiUserOnly"]["action"] == "stays"
+    assert changes["ApiUserOnly"]["note"] == "stays granted in the org; set it to false to revoke"
+
+
+def test_modify_all_data_on_a_permission_set_fails_on_high(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit_project(
+        repo,
+        'label = "ERP Orders"',
+        'label = "ERP Orders"\nuser_permissions = ["ModifyAllData"]',
+    )
+    code, stdout, stderr = run_diff(repo, "main", "--fail-on", "high", monkeypatch=monkeypatch)
+    assert (code, stderr) == (1, "diff: 1 change(s) rated high (--fail-on high)\n")
+    assert ("ERP_Orders", "ModifyAllData", "grant") in keys(stdout)
+
+
+def test_unknown_ref_is_a_usage_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, stdout, stderr = run_diff(repo, "no-such-branch", monkeypatch=monkeypatch)
+    assert (code, stdout) == (2, "")
+    assert stderr.startswith("Error: 'no-such-branch' is not a branch, tag or commit in ")
+    code, _, stderr = run_diff(repo, "--upload-pack=x", "main", monkeypatch=monkeypatch)
+    assert code == 2  # looks like an option: refused before git sees it
+
+
+def test_project_missing_at_the_ref(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    moved = repo / "other"
+    shutil.copytree(repo / "project", moved)
+    git(repo, "add", "other")
+    git(repo, "commit", "-q", "-m", "other")
+    monkeypatch.chdir(moved)
+    result = CliRunner().invoke(cli, ["diff", "main"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: the project folder other does not exist at ")
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    with pytest.raises(DiffInputError, match="is not inside a git repository"):
+        ref_side(tmp_path, "main")
+
+
+def test_no_default_branch(repo: Path) -> None:
+    git(repo, "branch", "-q", "-m", "main", "trunk")
+    with pytest.raises(DiffInputError, match="cannot find the default branch"):
+        default_base(repo)
+    commit, label = default_base(repo, prefer="trunk")
+    assert label == f"trunk (merge base {commit[:7]})"
+
+
+def test_worktree_outside_git_has_no_note(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE_PROJECT, tmp_path / "p", ignore=shutil.ignore_patterns(".apionly"))
+    side = worktree_side(tmp_path / "p")
+    assert side.notes == ()
+    assert {c.name for c in side.components} >= {"Billing API Only"}

@@ -1,0 +1,106 @@
+"""Diff reports: golden text, Markdown and JSON, colour, escaping and truncation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from golden import assert_golden
+
+from apionly_deploy.diff import Action, Category, Change, Comparison, Risk, compare
+from apionly_deploy.gitrefs import path_sides
+from apionly_deploy.model import Kind
+from apionly_deploy.report.diff import JSON_SCHEMA, format_json, format_markdown, format_text
+from apionly_deploy.risk import assess_comparison
+
+DIFF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "diff"
+FORMATS = {"txt": format_text, "md": format_markdown, "json": format_json}
+
+
+def rated(pair: str) -> Comparison:
+    """Compare ``<pair>/base`` or ``v1`` with its head, labelled by relative paths."""
+    old, new = {"crafted": ("base", "head"), "real": ("v1", "v2")}[pair]
+    base, head = path_sides(DIFF_FIXTURES / pair / old, DIFF_FIXTURES / pair / new)
+    comparison = compare(base, head)
+    labelled = Comparison(f"{pair}/{old}", f"{pair}/{new}", comparison.changes, comparison.notes)
+    return assess_comparison(labelled)
+
+
+@pytest.mark.parametrize("pair", ["crafted", "real"])
+@pytest.mark.parametrize("suffix", sorted(FORMATS))
+def test_golden(pair: str, suffix: str) -> None:
+    assert_golden(f"diff/{pair}.{suffix}", FORMATS[suffix](rated(pair)).encode())
+
+
+def test_crafted_pair_covers_every_category_but_settings() -> None:
+    seen = {change.category for change in rated("crafted").changes}
+    assert set(Category) - seen == {Category.SETTING}
+
+
+def test_no_changes_says_so() -> None:
+    empty = Comparison("a", "b", ())
+    assert format_text(empty) == "Permission diff: a -> b\n\nNo permission changes.\n"
+    assert format_markdown(empty).endswith("No permission changes.\n")
+    assert json.loads(format_json(empty))["summary"] == {
+        "changes": 0,
+        "high": 0,
+        "medium": 0,
+        "low": 0,
+        "highest": None,
+    }
+
+
+def test_colour_only_when_asked() -> None:
+    comparison = rated("crafted")
+    coloured = format_text(comparison, color=True)
+    assert "\x1b[1;31mHIGH  \x1b[0m" in coloured
+    assert "\x1b[" not in format_text(comparison)
+
+
+def test_notes_are_shown() -> None:
+    noted = Comparison("a", "b", (), ("the working tree has 1 uncommitted change(s)",))
+    assert "note: the working tree has 1 uncommitted change(s)" in format_text(noted)
+    assert "> **Note:** the working tree has 1 uncommitted change(s)" in format_markdown(noted)
+
+
+def test_markdown_escapes_table_cells() -> None:
+    change = Change(
+        Kind.PROFILE, "A|B <x>", Category.OTHER, "k|<y>", Action.ADD, risk=Risk.LOW, reason="r|s"
+    )
+    markdown = format_markdown(Comparison("a", "b", (change,)))
+    assert "| Profile | A\\|B &lt;x&gt; | 0 | 0 | 1 |" in markdown
+    assert "<code>k\\|&lt;y&gt;</code>" in markdown
+    assert "r\\|s" in markdown
+
+
+def test_markdown_caps_rows_highest_risk_first() -> None:
+    changes = tuple(
+        Change(Kind.PERMISSION_SET, "S", Category.FIELD, f"A.F{i:02d}", Action.GRANT, risk=risk)
+        for i, risk in enumerate([Risk.LOW] * 5 + [Risk.HIGH])
+    )
+    markdown = format_markdown(Comparison("a", "b", changes), max_rows=2)
+    assert "A.F05" in markdown and "A.F00" in markdown and "A.F01" not in markdown
+    assert "… and 4 more lower-risk change(s) not shown." in markdown
+    assert "<details open>" in markdown
+
+
+def test_json_schema_is_stable() -> None:
+    document = json.loads(format_json(rated("crafted")))
+    assert document["schema"] == JSON_SCHEMA == "apionly-deploy/diff/1"
+    assert list(document) == ["schema", "base", "head", "notes", "summary", "components"]
+    assert list(document["components"][0]) == ["kind", "name", "summary", "changes"]
+    assert list(document["components"][0]["changes"][0]) == [
+        "category",
+        "key",
+        "action",
+        "before",
+        "after",
+        "granted",
+        "revoked",
+        "risk",
+        "reason",
+        "rule",
+        "note",
+    ]
+    assert document["summary"]["highest"] == "high"
