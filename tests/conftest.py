@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from apionly_deploy.emulator import EmulatorInfo
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_PROJECT = REPO / "sample-project"
@@ -24,3 +26,24 @@ def _isolated_env(
             monkeypatch.delenv(key)
     monkeypatch.setenv("NO_COLOR", "1")
     yield
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorInfo]:
+    """A fresh local org over HTTPS on 127.0.0.1 (in-memory state), stopped after the test.
+
+    ``emulator.faults`` injects faults, ``emulator.configure(deploy_polls=...)`` scripts deploy
+    timing, ``emulator.requests`` logs calls; see apionly_deploy/emulator/api.py.
+    """
+    from apionly_deploy.emulator import running_emulator
+
+    with running_emulator() as info:
+        yield info
+
+
+@pytest.fixture
+def emulator_jwt_key(emulator: EmulatorInfo, tmp_path: Path) -> Path:
+    """A private key file whose certificate the emulator trusts for its client id (JWT)."""
+    from apionly_deploy.emulator.testing import register_jwt_client
+
+    return register_jwt_client(emulator).write_key(tmp_path / "jwt-key.pem")

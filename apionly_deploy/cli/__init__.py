@@ -18,6 +18,7 @@ _COMMAND_MODULES = {
     "init": "apionly_deploy.cli.project",
     "render": "apionly_deploy.cli.project",
     "package": "apionly_deploy.cli.project",
+    "emulator": "apionly_deploy.cli.emulator",
     "diff": "apionly_deploy.cli.diff",
 }
 

@@ -1,0 +1,211 @@
+"""What the org refuses in a deployed permission component, in Salesforce's own words.
+
+Knowledge of user permission names, dependencies and licences comes from
+``apionly_deploy.knowledge``, imported lazily: without it the emulator accepts any name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
+
+from apionly_deploy.model import API_USER_ONLY, Component, Kind, PermissionContainer
+
+#: Suffixes of custom objects and fields; standard names are accepted as they are.
+_CUSTOM = re.compile(r"__(c|mdt|e|x|b|kav|ka|xo|hd|chn|dll|dlm|dmo)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One componentFailure: what is wrong, and where in the file."""
+
+    message: str
+    line: int = 0
+    column: int = 0
+
+
+def knowledge() -> ModuleType | None:
+    """Return the knowledge module when it is installed."""
+    try:
+        return importlib.import_module("apionly_deploy.knowledge")
+    except ImportError:
+        return None
+
+
+def _call(name: str, *args: object) -> object | None:
+    module = knowledge()
+    function: Callable[..., object] | None = getattr(module, name, None) if module else None
+    return function(*args) if function else None
+
+
+def is_known_permission(name: str) -> bool:
+    result = _call("is_known_user_permission", name)
+    return True if result is None else bool(result)
+
+
+def required_permissions(name: str) -> tuple[str, ...]:
+    result = _call("required_user_permissions", name)
+    return tuple(result) if isinstance(result, Iterable) and not isinstance(result, str) else ()
+
+
+def license_allows_api_only(user_license: str) -> bool:
+    result = _call("license_allows_api_only", user_license)
+    return True if result is None else bool(result)
+
+
+def column_of(xml: bytes, line: int, tag: str) -> int:
+    """Return the 1-based column of ``<tag`` on ``line`` (1 when it cannot be found)."""
+    lines = xml.split(b"\n")
+    if not 0 < line <= len(lines):
+        return 1
+    found = lines[line - 1].find(b"<" + tag.encode())
+    return found + 1 if found >= 0 else 1
+
+
+@dataclass(frozen=True, slots=True)
+class OrgFacts:
+    """What the checks need to know about the org: licences, objects, fields, sets."""
+
+    user_licenses: frozenset[str]
+    permission_set_licenses: frozenset[str]
+    custom_objects: frozenset[str]
+    custom_fields: frozenset[str]
+    permission_sets: frozenset[str]
+
+
+def check_container(
+    component: PermissionContainer, effective: PermissionContainer, xml: bytes, org: OrgFacts
+) -> list[Problem]:
+    """Return the problems of a Profile/PermissionSet; ``effective`` is it after the deploy."""
+    problems = _permission_problems(component, effective, xml)
+    problems += _license_problems(component, effective, xml, org)
+    problems += _object_problems(component, xml, org)
+    return problems
+
+
+def _permission_problems(
+    component: PermissionContainer, effective: PermissionContainer, xml: bytes
+) -> list[Problem]:
+    problems: list[Problem] = []
+    enabled = effective.enabled_user_permissions()
+    for permission in component.user_permissions:
+        where = (permission.line, column_of(xml, permission.line, "userPermissions"))
+        if not is_known_permission(permission.name):
+            problems.append(Problem(f"Unknown user permission: {permission.name}", *where))
+            continue
+        if not permission.enabled:
+            continue
+        missing = [p for p in required_permissions(permission.name) if p not in enabled]
+        if missing:
+            problems.append(
+                Problem(
+                    f"Permission {permission.name} depends on permission(s): {', '.join(missing)}",
+                    *where,
+                )
+            )
+    return problems
+
+
+def _license_problems(
+    component: PermissionContainer, effective: PermissionContainer, xml: bytes, org: OrgFacts
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if component.kind is Kind.PROFILE:
+        license_name = effective.user_license or "Salesforce"
+        tag = "userLicense"
+        if component.user_license and component.user_license not in org.user_licenses:
+            line = _line_of(xml, tag)
+            return [
+                Problem(
+                    f"In field: userLicense - no UserLicense named {component.user_license} found",
+                    line,
+                    column_of(xml, line, tag),
+                )
+            ]
+    else:
+        license_name = component.license or ""
+        tag = "license"
+        known = org.user_licenses | org.permission_set_licenses
+        if license_name and license_name not in known:
+            line = _line_of(xml, tag)
+            return [
+                Problem(
+                    f"In field: license - no UserLicense or PermissionSetLicense named "
+                    f"{license_name} found",
+                    line,
+                    column_of(xml, line, tag),
+                )
+            ]
+    if (
+        license_name
+        and license_name in org.user_licenses
+        and API_USER_ONLY in component.enabled_user_permissions()
+        and not license_allows_api_only(license_name)
+    ):
+        entry = next(p for p in component.user_permissions if p.name == API_USER_ONLY)
+        problems.append(
+            Problem(
+                f"The user license doesn't allow the permission: {API_USER_ONLY}",
+                entry.line,
+                column_of(xml, entry.line, "userPermissions"),
+            )
+        )
+    return problems
+
+
+def _line_of(xml: bytes, tag: str) -> int:
+    for number, text in enumerate(xml.split(b"\n"), start=1):
+        if b"<" + tag.encode() + b">" in text:
+            return number
+    return 1
+
+
+def _object_problems(component: PermissionContainer, xml: bytes, org: OrgFacts) -> list[Problem]:
+    problems: list[Problem] = []
+    for entry in component.object_permissions:
+        if _CUSTOM.search(entry.object) and entry.object not in org.custom_objects:
+            problems.append(
+                Problem(
+                    f"In field: object - no CustomObject named {entry.object} found",
+                    entry.line,
+                    column_of(xml, entry.line, "objectPermissions"),
+                )
+            )
+    for field in component.field_permissions:
+        if _CUSTOM.search(field.field) and field.field not in org.custom_fields:
+            problems.append(
+                Problem(
+                    f"In field: field - no CustomField named {field.field} found",
+                    field.line,
+                    column_of(xml, field.line, "fieldPermissions"),
+                )
+            )
+    return problems
+
+
+def check_group(component: Component, xml: bytes, org: OrgFacts) -> list[Problem]:
+    """Return the problems of a PermissionSetGroup: every set it names must exist."""
+    problems: list[Problem] = []
+    names = getattr(component, "permission_sets", ())
+    for name in names:
+        if name not in org.permission_sets:
+            line = _line_of_text(xml, "permissionSets", name)
+            problems.append(
+                Problem(
+                    f"In field: permissionSets - no PermissionSet named {name} found",
+                    line,
+                    column_of(xml, line, "permissionSets"),
+                )
+            )
+    return problems
+
+
+def _line_of_text(xml: bytes, tag: str, text: str) -> int:
+    needle = f"<{tag}>{text}</{tag}>".encode()
+    for number, line in enumerate(xml.split(b"\n"), start=1):
+        if needle in line:
+            return number
+    return 1

@@ -1,0 +1,359 @@
+"""Execute one deploy against the org: check every component, then apply all or nothing.
+
+Salesforce's rules: a PermissionSet deploy replaces the whole set, a Profile deploy patches it,
+checkOnly changes nothing, and with rollbackOnError one failure keeps every change out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from apionly_deploy import parse
+from apionly_deploy.emulator import checks, components, packages, records
+from apionly_deploy.emulator.packages import Member
+from apionly_deploy.emulator.results import DeployMessage, Outcome
+from apionly_deploy.emulator.store import Store, StoredComponent
+from apionly_deploy.errors import XmlError
+from apionly_deploy.model import Component, Kind, PermissionContainer
+from apionly_deploy.xmldoc import METADATA_NS, parse_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DeployOptions:
+    check_only: bool = False
+    rollback_on_error: bool = True
+    ignore_warnings: bool = False
+    allow_missing_files: bool = False
+    single_package: bool = True
+    purge_on_delete: bool = False
+    test_level: str | None = None
+    run_tests: tuple[str, ...] = ()
+
+
+@dataclass
+class _Run:
+    """The state of one execution: messages so far and the writes waiting to be applied."""
+
+    store: Store
+    files: dict[str, bytes]
+    options: DeployOptions
+    now: float
+    successes: list[DeployMessage] = field(default_factory=list)
+    failures: list[DeployMessage] = field(default_factory=list)
+    writes: list[Callable[[], None]] = field(default_factory=list)
+    new_objects: set[str] = field(default_factory=set)
+    new_fields: set[str] = field(default_factory=set)
+    new_sets: set[str] = field(default_factory=set)
+    total: int = 0
+
+    def message(
+        self,
+        member: Member,
+        *,
+        success: bool,
+        created: bool = False,
+        changed: bool = False,
+        deleted: bool = False,
+        record_id: str | None = None,
+        problem: checks.Problem | None = None,
+        problem_type: str | None = None,
+    ) -> None:
+        entry = DeployMessage(
+            changed=changed,
+            component_type=member.type,
+            created=created,
+            created_date=self.now,
+            deleted=deleted,
+            file_name=member.path,
+            full_name=member.full_name,
+            success=success,
+            id=record_id,
+            line_number=problem.line if problem and problem.line else None,
+            column_number=problem.column if problem and problem.line else None,
+            problem=problem.message if problem else None,
+            problem_type=problem_type or ("Error" if not success else None),
+        )
+        (self.successes if success else self.failures).append(entry)
+
+
+def execute(store: Store, files: dict[str, bytes], options: DeployOptions, now: float) -> Outcome:
+    """Check and (unless checkOnly or rolled back) apply a deploy; return what happened."""
+    run = _Run(store=store, files=files, options=options, now=now)
+    roots = packages.package_roots(files)
+    if not roots or (options.single_package and roots != [""]):
+        missing = Member("", "package.xml", "package.xml")
+        run.message(missing, success=False, problem=checks.Problem("No package.xml found"))
+        return Outcome(status="Failed", failures=tuple(run.failures))
+    members: list[Member] = []
+    deletions: list[Member] = []
+    for root in roots:
+        members += _manifest_members(run, root)
+        deletions += _destructive_members(run, root)
+    run.total = len(members) + len(deletions)
+    for type_name in ("CustomObject", *packages.PERMISSION_ORDER):
+        for member in (m for m in members if m.type == type_name):
+            _deploy_member(run, member)
+    for member in members:
+        if member.type not in ("CustomObject", *packages.PERMISSION_ORDER):
+            _deploy_raw(run, member)
+    for member in deletions:
+        _delete_member(run, member)
+    return _finish(run)
+
+
+def _finish(run: _Run) -> Outcome:
+    errors = [f for f in run.failures if f.component_type]
+    deployed = len([s for s in run.successes if s.component_type])
+    failed = bool(run.failures)
+    apply = not run.options.check_only and (not failed or not run.options.rollback_on_error)
+    if apply:
+        with run.store.transaction():
+            for write in run.writes:
+                write()
+    if not failed:
+        status = "Succeeded"
+    elif apply and deployed:
+        status = "SucceededPartial"
+    else:
+        status = "Failed"
+    return Outcome(
+        status=status,
+        successes=tuple(run.successes),
+        failures=tuple(run.failures),
+        components_total=run.total,
+        components_deployed=deployed,
+        component_errors=len(errors),
+    )
+
+
+def _manifest_members(run: _Run, root: str) -> list[Member]:
+    package_member = Member("", "package.xml", f"{root}package.xml")
+    try:
+        manifest = packages.read_manifest(run.files, root)
+    except XmlError as exc:
+        run.message(package_member, success=False, problem=_parse_problem(exc))
+        return []
+    run.message(package_member, success=True, changed=True)
+    found: list[Member] = []
+    for type_name, names_ in manifest.types:
+        if type_name in packages.CHILD_TYPES:
+            continue
+        if type_name not in packages.TYPE_FOLDERS:
+            problem = checks.Problem(f"Unknown type name '{type_name}' specified in package.xml")
+            run.message(Member("", type_name, package_member.path), success=False, problem=problem)
+            continue
+        available = packages.files_of_type(run.files, root, type_name)
+        for name in names_:
+            if name == "*":
+                found += [Member(type_name, n, p) for n, p in sorted(available.items())]
+            elif name in available:
+                found.append(Member(type_name, name, available[name]))
+            elif not run.options.allow_missing_files:
+                problem = checks.Problem(
+                    f"An object '{name}' of type {type_name} was named in package.xml, "
+                    "but was not found in zipped directory"
+                )
+                run.message(
+                    Member(type_name, name, package_member.path), success=False, problem=problem
+                )
+    return list(dict.fromkeys(found))
+
+
+def _destructive_members(run: _Run, root: str) -> list[Member]:
+    found: list[Member] = []
+    for file_name in packages.DESTRUCTIVE:
+        if root + file_name not in run.files:
+            continue
+        try:
+            manifest = packages.read_manifest(run.files, root, file_name)
+        except XmlError as exc:
+            member = Member("", file_name, root + file_name)
+            run.message(member, success=False, problem=_parse_problem(exc))
+            continue
+        for type_name, names_ in manifest.types:
+            for name in names_:
+                found.append(Member(type_name, name, root + file_name))
+    return found
+
+
+_POSITION = re.compile(r":(\d+):(\d+): (?:malformed XML: )?(.*)$", re.S)
+
+
+def _parse_problem(exc: XmlError) -> checks.Problem:
+    match = _POSITION.search(str(exc))
+    if not match:
+        return checks.Problem(f"Error parsing file: {exc}")
+    return checks.Problem(
+        f"Error parsing file: {match.group(3)}", int(match.group(1)), int(match.group(2))
+    )
+
+
+def _facts(run: _Run) -> checks.OrgFacts:
+    store = run.store
+    objects = {c.full_name for c in store.components("CustomObject")} | run.new_objects
+    fields = set(run.new_fields)
+    for stored in store.components("CustomObject"):
+        fields |= _object_fields(stored.full_name, stored.xml)
+    sets = {str(r["Name"]) for r in store.records("PermissionSet") if r.get("Type") == "Regular"}
+    return checks.OrgFacts(
+        user_licenses=frozenset(str(r["Name"]) for r in store.records("UserLicense")),
+        permission_set_licenses=frozenset(
+            name
+            for r in store.records("PermissionSetLicense")
+            for name in (str(r["DeveloperName"]), str(r["MasterLabel"]))
+        ),
+        custom_objects=frozenset(objects),
+        custom_fields=frozenset(fields),
+        permission_sets=frozenset(sets | run.new_sets),
+    )
+
+
+def _object_fields(object_name: str, xml: bytes) -> set[str]:
+    try:
+        root = parse_bytes(xml)
+    except XmlError:
+        return set()
+    return {
+        f"{object_name}.{(f.findtext(f'{{{METADATA_NS}}}fullName') or '').strip()}"
+        for f in root.findall(f"{{{METADATA_NS}}}fields")
+    }
+
+
+def _deploy_member(run: _Run, member: Member) -> None:
+    data = run.files[member.path]
+    if member.type == "CustomObject":
+        _deploy_object(run, member, data)
+        return
+    try:
+        component = parse.parse_component_bytes(data, name=member.full_name, source=member.path)
+    except XmlError as exc:
+        run.message(member, success=False, problem=_parse_problem(exc))
+        return
+    if component.kind.value != member.type:
+        problem = checks.Problem(
+            f"The file holds a {component.kind.value}, not a {member.type}", 1, 1
+        )
+        run.message(member, success=False, problem=problem)
+        return
+    existing = run.store.get_component(member.type, member.full_name)
+    xml = _stored_xml(member, data, existing)
+    problems = _check(run, component, data, xml)
+    if problems:
+        for problem in problems:
+            run.message(member, success=False, problem=problem)
+        return
+    if member.type in ("PermissionSet", "MutingPermissionSet"):
+        run.new_sets.add(member.full_name)
+    _stage(run, member, component, xml, existing)
+
+
+def _stored_xml(member: Member, data: bytes, existing: StoredComponent | None) -> bytes:
+    if member.type == "Profile" and existing is not None:
+        return components.merge_profile(existing.xml, data)
+    return components.normalize(data)
+
+
+def _check(run: _Run, component: Component, data: bytes, xml: bytes) -> list[checks.Problem]:
+    facts = _facts(run)
+    if isinstance(component, PermissionContainer):
+        effective = parse.parse_component_bytes(xml, name=component.name)
+        assert isinstance(effective, PermissionContainer)  # noqa: S101 - same root as component
+        return checks.check_container(component, effective, data, facts)
+    return checks.check_group(component, data, facts)
+
+
+def _stage(
+    run: _Run, member: Member, component: Component, xml: bytes, existing: StoredComponent | None
+) -> None:
+    changed = existing is not None and existing.xml != xml
+    record = _record_id(run.store, component)
+    run.message(member, success=True, created=existing is None, changed=changed, record_id=record)
+    store, now = run.store, run.now
+
+    def write() -> None:
+        effective = parse.parse_component_bytes(xml, name=component.name)
+        record_id = records.sync_component(store, effective, patch=False)
+        store.put_component(
+            StoredComponent(
+                type=member.type,
+                full_name=member.full_name,
+                file_name=packages.mdapi_file_name(member.type, member.full_name),
+                xml=xml,
+                id=record_id,
+                created=existing.created if existing else now,
+                modified=now,
+            )
+        )
+
+    run.writes.append(write)
+
+
+def _record_id(store: Store, component: Component) -> str | None:
+    if component.kind is Kind.PROFILE:
+        found = store.find_record("Profile", Name=records.profile_display_name(component.name))
+    elif component.kind is Kind.PERMISSION_SET_GROUP:
+        found = store.find_record("PermissionSetGroup", DeveloperName=component.name)
+    else:
+        found = store.find_record("PermissionSet", Name=component.name, IsOwnedByProfile=False)
+    return str(found["Id"]) if found else None
+
+
+def _deploy_object(run: _Run, member: Member, data: bytes) -> None:
+    try:
+        parse_bytes(data, source=member.path)
+    except XmlError as exc:
+        run.message(member, success=False, problem=_parse_problem(exc))
+        return
+    run.new_objects.add(member.full_name)
+    run.new_fields |= _object_fields(member.full_name, data)
+    _deploy_raw(run, member)
+
+
+def _deploy_raw(run: _Run, member: Member) -> None:
+    data = run.files[member.path]
+    existing = run.store.get_component(member.type, member.full_name)
+    run.message(
+        member,
+        success=True,
+        created=existing is None,
+        changed=existing is not None and existing.xml != data,
+    )
+    store, now = run.store, run.now
+
+    def write() -> None:
+        store.put_component(
+            StoredComponent(
+                type=member.type,
+                full_name=member.full_name,
+                file_name=packages.mdapi_file_name(member.type, member.full_name),
+                xml=data,
+                id=existing.id if existing else store.new_id("Component"),
+                created=existing.created if existing else now,
+                modified=now,
+            )
+        )
+
+    run.writes.append(write)
+
+
+def _delete_member(run: _Run, member: Member) -> None:
+    existing = run.store.get_component(member.type, member.full_name)
+    if existing is None:
+        problem = checks.Problem(f"No {member.type} named: {member.full_name} found")
+        run.message(member, success=True, problem=problem, problem_type="Warning")
+        return
+    if member.type == "Profile" and member.full_name in records.STANDARD_PROFILE_NAMES:
+        problem = checks.Problem(f"Cannot delete the standard profile {member.full_name}")
+        run.message(member, success=False, problem=problem)
+        return
+    run.message(member, success=True, deleted=True, record_id=existing.id)
+    store = run.store
+
+    def write() -> None:
+        store.delete_component(member.type, member.full_name)
+        if member.type in {k.value for k in Kind}:
+            records.remove_component(store, Kind(member.type), member.full_name)
+
+    run.writes.append(write)
