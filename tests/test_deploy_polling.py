@@ -79,7 +79,7 @@ def run(client, clock: FakeClock, *, timeout: float = 600, policy: PollPolicy | 
         relogin: Callable[[], ScriptedClient] | None = None, seen: list | None = None):  # fmt: skip
     return wait_for_deploy(
         client, "0Af000000000001AAA", timeout=timeout, sleep=clock.sleep, clock=clock,
-        policy=policy, relogin=relogin,
+        policy=policy or PollPolicy(small_deploy=0), relogin=relogin,
         on_status=seen.append if seen is not None else None,
     )  # fmt: skip
 
@@ -92,7 +92,8 @@ def test_interval_grows_from_fast_to_capped():
     """Polls come fast at first, then each interval is 1.5 times longer, up to the cap."""
     clock = FakeClock()
     client = ScriptedClient([IN_PROGRESS] * 9 + [DONE, DONE])
-    result = run(client, clock, policy=PollPolicy(initial=0.2, factor=1.5, maximum=2.0))
+    policy = PollPolicy(initial=0.2, factor=1.5, maximum=2.0, small_deploy=0)
+    result = run(client, clock, policy=policy)
     assert result.success and result.has_details
     assert clock.sleeps == [0.2, 0.3, 0.45, 0.675, 1.0125, 1.5188, 2.0, 2.0, 2.0]
 
@@ -111,9 +112,26 @@ def test_details_asked_when_everything_is_processed():
     clock = FakeClock()
     nearly = status(DeployStatus.IN_PROGRESS, deployed=2)
     client = ScriptedClient([IN_PROGRESS, nearly, DONE])
-    run(client, clock, policy=PollPolicy(initial=0.2, maximum=2.0))
+    run(client, clock, policy=PollPolicy(initial=0.2, maximum=2.0, small_deploy=0))
     assert client.calls == [False, False, True]
     assert clock.sleeps == [0.2, 0.2]  # back to the fast interval when the end is near
+
+
+def test_small_deploys_get_details_on_every_poll_and_no_extra_call():
+    """A deploy known to be small asks for details at once, so the final answer is complete."""
+    clock = FakeClock()
+    client = ScriptedClient([IN_PROGRESS, DONE])
+    result = wait_for_deploy(client, "0Af", timeout=60, sleep=clock.sleep, clock=clock,
+                             components=3)  # fmt: skip
+    assert client.calls == [True, True] and result.has_details
+
+
+def test_reported_component_count_switches_details_on():
+    """Without a known size, the org's componentsTotal decides from the second poll on."""
+    clock = FakeClock()
+    client = ScriptedClient([IN_PROGRESS, IN_PROGRESS, DONE])
+    wait_for_deploy(client, "0Af", timeout=60, sleep=clock.sleep, clock=clock)
+    assert client.calls == [False, True, True]
 
 
 def test_on_status_sees_every_poll():
@@ -140,7 +158,7 @@ def test_deadline_raises_timeout_and_never_returns_success():
 def test_network_errors_and_5xx_are_retried_with_backoff(failure):
     clock = FakeClock()
     client = ScriptedClient([IN_PROGRESS, failure, failure, failure, DONE, DONE])
-    policy = PollPolicy(initial=0.2, retry_initial=1.0, retry_maximum=30.0)
+    policy = PollPolicy(initial=0.2, retry_initial=1.0, retry_maximum=30.0, small_deploy=0)
     result = run(client, clock, policy=policy)
     assert result.success
     assert clock.sleeps == [0.2, 1.0, 2.0, 4.0]
@@ -165,7 +183,7 @@ def test_request_limit_waits_longer():
     clock = FakeClock()
     limit = RequestLimitExceeded("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     client = ScriptedClient([limit, DONE, DONE])
-    run(client, clock, policy=PollPolicy(limit_wait=30.0))
+    run(client, clock, policy=PollPolicy(limit_wait=30.0, small_deploy=0))
     assert clock.sleeps == [30.0]
 
 

@@ -26,6 +26,15 @@ class Payload:
     root: Path | None  # folder the zip's paths are relative to, when they exist on disk
     api_version: str | None = None
     project_dir: Path | None = None
+    #: Files other than manifests: roughly the number of components.
+    components: int | None = None
+
+
+def component_count(names: list[str]) -> int:
+    """Return how many zip entries are components (not package.xml / destructiveChanges)."""
+    manifests = ("package.xml", "destructiveChanges.xml", "destructiveChangesPre.xml",
+                 "destructiveChangesPost.xml")  # fmt: skip
+    return sum(1 for n in names if PurePosixPath(n).name not in manifests)
 
 
 def check_zip(data: bytes, *, source: str) -> list[str]:
@@ -78,8 +87,8 @@ def from_zip_file(path: Path) -> Payload:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    check_zip(data, source=str(path))
-    return Payload(zip_bytes=data, source=str(path), root=None)
+    names = check_zip(data, source=str(path))
+    return Payload(data, str(path), root=None, components=component_count(names))
 
 
 def from_metadata_dir(folder: Path) -> Payload:
@@ -94,8 +103,8 @@ def from_metadata_dir(folder: Path) -> Payload:
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
     data = zip_bytes(files)
-    check_zip(data, source=str(folder))
-    return Payload(zip_bytes=data, source=str(folder), root=folder)
+    names = check_zip(data, source=str(folder))
+    return Payload(data, str(folder), root=folder, components=component_count(names))
 
 
 def from_project(project_dir: Path, *, org: str | None) -> Payload:
@@ -104,11 +113,12 @@ def from_project(project_dir: Path, *, org: str | None) -> Payload:
 
     built = build_project(project_dir, org=org, validate=True)
     data = built.package()
-    check_zip(data, source=str(built.project.source.path))
+    names = check_zip(data, source=str(built.project.source.path))
     return Payload(
         zip_bytes=data,
         source=str(built.project.source.path),
         root=None,
         api_version=built.project.api_version,
         project_dir=built.project.root,
+        components=component_count(names),
     )

@@ -34,7 +34,9 @@ class PollPolicy:
     ``initial`` seconds first, times ``factor`` after each poll, capped at ``maximum``. When the
     org reports every component and test processed, the next poll comes after ``initial`` again:
     the result is about to be final. Failures back off from ``retry_initial`` to ``retry_maximum``;
-    REQUEST_LIMIT_EXCEEDED waits at least ``limit_wait``.
+    REQUEST_LIMIT_EXCEEDED waits at least ``limit_wait``. Deploys of up to ``small_deploy``
+    components ask for details on every poll (the answer stays small and the final one needs no
+    second call); bigger ones only when the end is near.
     """
 
     initial: float = 0.2
@@ -43,6 +45,7 @@ class PollPolicy:
     retry_initial: float = 1.0
     retry_maximum: float = 30.0
     limit_wait: float = 30.0
+    small_deploy: int = 100
 
     def next_interval(self, interval: float) -> float:
         """Return the interval after ``interval``."""
@@ -121,25 +124,33 @@ def wait_for_deploy(
     on_status: Callable[[DeployResult], None] | None = None,
     policy: PollPolicy | None = None,
     relogin: Callable[[], MetadataClient] | None = None,
+    components: int | None = None,
 ) -> DeployResult:
     """Poll ``job_id`` until it is final and return the result with details.
 
-    Details (component messages, test results) are asked for only when the result is likely
-    final, and fetched once more if a final answer came without them.
+    Details (component messages, test results) are asked for only when they are cheap (a small
+    deploy: ``components`` known up front, or as reported) or the result is likely final, and
+    fetched once more if a final answer came without them.
     """
     policy = policy or PollPolicy()
     poller = Poller(
         client, deadline=clock() + timeout, policy=policy, sleep=sleep, clock=clock, relogin=relogin
     )
-    return follow(poller, job_id, on_status=on_status)
+    return follow(poller, job_id, on_status=on_status, components=components)
 
 
 def follow(
-    poller: Poller, job_id: str, *, on_status: Callable[[DeployResult], None] | None = None
+    poller: Poller,
+    job_id: str,
+    *,
+    on_status: Callable[[DeployResult], None] | None = None,
+    components: int | None = None,
 ) -> DeployResult:
     """Poll with ``poller`` until the deploy is final (see ``wait_for_deploy``)."""
-    interval = poller.policy.initial
-    details = False
+    policy = poller.policy
+    interval = policy.initial
+    small = components is not None and components <= policy.small_deploy
+    details = small
     while True:
         result = poller.call(_status_call(job_id, include_details=details))
         if on_status is not None:
@@ -148,11 +159,13 @@ def follow(
             if not result.has_details:
                 result = poller.call(_status_call(job_id, include_details=True))
             return result
-        details = near_end(result)
+        end = near_end(result)
+        small = small or 0 < result.components_total <= policy.small_deploy
+        details = small or end
         if poller.clock() >= poller.deadline:
             raise DeployTimeout(f"deploy {job_id} is still {result.status} at the deadline")
-        poller.wait(poller.policy.initial if details else interval)
-        interval = poller.policy.next_interval(interval)
+        poller.wait(policy.initial if end else interval)
+        interval = policy.next_interval(interval)
 
 
 def _status_call(job_id: str, *, include_details: bool) -> Callable[[MetadataClient], DeployResult]:

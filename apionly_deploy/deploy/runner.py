@@ -116,7 +116,7 @@ class TargetRun:
         verb = Verb.VALIDATE if options.check_only else Verb.START
         job = self.conn.client().deploy(payload.zip_bytes, options)  # never resent
         self._record(job.id, "validate" if options.check_only else "deploy", options.check_only)
-        return self._outcome(verb, job.id, detach)
+        return self._outcome(verb, job.id, detach, components=payload.components)
 
     def quick(self, validation_id: str, *, detach: bool) -> Outcome:
         """Deploy a recent validation without running its tests again."""
@@ -147,10 +147,12 @@ class TargetRun:
         self.store.record(job)
         self.hooks.event(self.org, f"{kind} {job_id} started")
 
-    def _outcome(self, verb: Verb, job_id: str, detach: bool) -> Outcome:
+    def _outcome(
+        self, verb: Verb, job_id: str, detach: bool, *, components: int | None = None
+    ) -> Outcome:
         if detach:
             return Outcome(self.org, verb, job_id, requests=self.conn.http.requests_sent)
-        return self._follow(verb, job_id)
+        return self._follow(verb, job_id, components=components)
 
     def _poller(self) -> Poller:
         return Poller(
@@ -166,12 +168,12 @@ class TargetRun:
         if self.hooks.on_status is not None:
             self.hooks.on_status(self.org, result)
 
-    def _follow(self, verb: Verb, job_id: str) -> Outcome:
+    def _follow(self, verb: Verb, job_id: str, *, components: int | None = None) -> Outcome:
         poller = self._poller()
         interrupted = False
         try:
             try:
-                result = follow(poller, job_id, on_status=self._on_status)
+                result = follow(poller, job_id, on_status=self._on_status, components=components)
             except KeyboardInterrupt:
                 interrupted = True
                 result = self._cancel_after_interrupt(poller, job_id)

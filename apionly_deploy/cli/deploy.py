@@ -1,0 +1,230 @@
+"""`deploy start|validate|quick|report|resume|cancel`: push a package and say what happened.
+
+Results go to stdout (text, or one JSON document with --json); progress and errors to stderr.
+Heavy modules (requests, lxml, the emulator) are imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from apionly_deploy.cli import cli
+
+if TYPE_CHECKING:
+    from apionly_deploy.auth import OrgConfig
+    from apionly_deploy.deploy import Outcome, Payload, TargetRun
+
+TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg")
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path),
+                     default=Path(), show_default=True, envvar="APIONLY_PROJECT",
+                     show_envvar=True, help="Project folder (holding apionly.toml)."),
+        click.option("-o", "--target-org", "orgs", multiple=True, required=True, metavar="ORG",
+                     help="Org from [orgs.NAME], 'local' (built-in emulator) or 'env' "
+                          "(APIONLY_* variables). Repeat to deploy to several orgs at once."),
+        click.option("--wait", "wait_minutes", type=click.FloatRange(min=0), default=33.0,
+                     show_default=True, metavar="MIN", help="Give up following after MIN minutes "
+                     "(exit 4; the deploy goes on in the org)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
+        click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                     help="Write JUnit XML: one test case per component and per Apex test."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _payload_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--zip", "zip_file", type=click.Path(path_type=Path, dir_okay=False,
+                     exists=True), help="Deploy this zip instead of the project."),
+        click.option("--metadata-dir", type=click.Path(path_type=Path, file_okay=False,
+                     exists=True), help="Deploy this Metadata API folder instead of the project."),
+        click.option("-l", "--test-level", type=click.Choice(TEST_LEVELS),
+                     help="Apex tests to run (default: the org's own default)."),
+        click.option("-t", "--tests", multiple=True, metavar="CLASS",
+                     help="Apex test class to run (implies RunSpecifiedTests; repeatable)."),
+        click.option("--ignore-warnings", is_flag=True, help="Deploy even with warnings."),
+        click.option("--purge-on-delete", is_flag=True,
+                     help="Delete components for good instead of into the recycle bin."),
+        click.option("--async", "detach", is_flag=True,
+                     help="Print the job id and return without waiting."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.group()
+def deploy() -> None:
+    """Deploy to one or more orgs and follow the deploy to the end."""
+
+
+@deploy.command("start")
+@_common
+@_payload_options
+@click.option(
+    "--dry-run", is_flag=True, help="Check-only deploy: validate in the org, save nothing."
+)
+def start_command(dry_run: bool, **kwargs: Any) -> None:
+    """Render, validate, package and deploy the project (or a --zip / --metadata-dir)."""
+    _start(check_only=dry_run, **kwargs)
+
+
+@deploy.command("validate")
+@_common
+@_payload_options
+def validate_command(**kwargs: Any) -> None:
+    """Check-only deploy; prints the job id for `deploy quick`."""
+    _start(check_only=True, validate=True, **kwargs)
+
+
+def _job_option(help_text: str) -> Callable[..., Any]:
+    return click.option("-i", "--job-id", metavar="ID", help=help_text)
+
+
+@deploy.command("quick")
+@_common
+@_job_option("The validation to deploy (default: the org's latest `deploy validate`).")
+@click.option("--async", "detach", is_flag=True, help="Print the job id and return.")
+def quick_command(job_id: str | None, detach: bool, **kwargs: Any) -> None:
+    """Deploy a recent validation without running its tests again."""
+    _job_verb("quick", job_id, detach=detach, **kwargs)
+
+
+@deploy.command("report")
+@_common
+@_job_option("The deploy to report on (default: the org's latest).")
+def report_command(job_id: str | None, **kwargs: Any) -> None:
+    """Show where a deploy stands, once."""
+    _job_verb("report", job_id, **kwargs)
+
+
+@deploy.command("resume")
+@_common
+@_job_option("The deploy to follow (default: the org's latest).")
+def resume_command(job_id: str | None, **kwargs: Any) -> None:
+    """Follow a deploy started earlier (after --async, a crash or a detach) to its end."""
+    _job_verb("resume", job_id, **kwargs)
+
+
+@deploy.command("cancel")
+@_common
+@_job_option("The deploy to cancel (default: the org's latest).")
+def cancel_command(job_id: str | None, **kwargs: Any) -> None:
+    """Cancel a running deploy and wait until the org has stopped it."""
+    _job_verb("cancel", job_id, **kwargs)
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def _orgs(project_dir: Path, names: Sequence[str]) -> list[OrgConfig]:
+    from apionly_deploy.auth import resolve_org
+
+    tables: Any = {}
+    root = project_dir if project_dir.is_dir() else project_dir.parent
+    if (project_dir / "apionly.toml").is_file() or project_dir.is_file():
+        from apionly_deploy.config import load_project
+
+        tables = load_project(project_dir).orgs
+    return [resolve_org(n, tables, base_dir=root, environ=os.environ) for n in dict.fromkeys(names)]
+
+
+def _payload(
+    project_dir: Path, org: str, zip_file: Path | None, metadata_dir: Path | None
+) -> Payload:
+    from apionly_deploy import deploy as deployer
+
+    if zip_file is not None and metadata_dir is not None:
+        raise click.UsageError("pass --zip or --metadata-dir, not both")
+    if zip_file is not None:
+        return deployer.from_zip_file(zip_file)
+    if metadata_dir is not None:
+        return deployer.from_metadata_dir(metadata_dir)
+    from apionly_deploy.pipeline import ValidationFailed
+
+    try:
+        return deployer.from_project(project_dir, org=org)
+    except ValidationFailed as failed:
+        for finding in failed.findings:
+            click.echo(str(finding), err=True)
+        raise
+
+
+def _start(*, check_only: bool, validate: bool = False, **kw: Any) -> None:
+    from apionly_deploy.deploy import Verb
+    from apionly_deploy.metadata_api import DeployOptions, TestLevel
+
+    tests = tuple(kw["tests"])
+    level = kw["test_level"] or ("RunSpecifiedTests" if tests else None)
+    options = DeployOptions(
+        check_only=check_only,
+        ignore_warnings=kw["ignore_warnings"],
+        purge_on_delete=kw["purge_on_delete"],
+        run_tests=tests,
+        test_level=TestLevel(level) if level else None,
+    )
+    project_dir: Path = kw["project_dir"]
+    orgs = _orgs(project_dir, kw["orgs"])
+    payloads = {o.name: _payload(project_dir, o.name, kw["zip_file"], kw["metadata_dir"])
+                for o in orgs}  # fmt: skip
+
+    def action(run: TargetRun) -> Outcome:
+        return run.start(payloads[run.org], options, detach=kw["detach"])
+
+    verb = Verb.VALIDATE if validate else Verb.START
+    first = next(iter(payloads.values()))
+    _run(orgs, action, verb, first, **kw)
+
+
+def _job_verb(name: str, job_id: str | None, *, detach: bool = False, **kw: Any) -> None:
+    from apionly_deploy.deploy import JobStore, Verb
+
+    project_dir: Path = kw["project_dir"]
+    orgs = _orgs(project_dir, kw["orgs"])
+    store = JobStore(project_dir if project_dir.is_dir() else project_dir.parent)
+    if job_id is None:
+        ids = {o.name: store.latest(o.name, kind="validate" if name == "quick" else None).id
+               for o in orgs}  # fmt: skip
+    else:
+        ids = {o.name: job_id for o in orgs}
+
+    def action(run: TargetRun) -> Outcome:
+        job = ids[run.org]
+        if name == "quick":
+            return run.quick(job, detach=detach)
+        return {"report": run.report, "resume": run.resume, "cancel": run.cancel}[name](job)
+
+    _run(orgs, action, Verb(name), None, **kw)
+
+
+def _run(targets: list[OrgConfig], action: Callable[[TargetRun], Outcome], verb: Any,
+         payload: Payload | None, **kw: Any) -> None:  # fmt: skip
+    from apionly_deploy.cli.deploy_output import Progress, emit
+    from apionly_deploy.deploy import Hooks, Plan, run_targets
+
+    project_dir: Path = kw["project_dir"]
+    root = project_dir if project_dir.is_dir() else project_dir.parent
+    progress = Progress(stream=sys.stderr, live=sys.stderr.isatty() and len(targets) == 1,
+                        prefix=len(targets) > 1, clock=time.monotonic)  # fmt: skip
+    plan = Plan(project_dir=root, verb=verb, wait=kw["wait_minutes"] * 60,
+                api_version=payload.api_version if payload else None)  # fmt: skip
+    hooks = Hooks(on_status=progress.status, on_event=progress.event)
+    try:
+        outcomes = run_targets(targets, action, plan, hooks)
+    finally:
+        progress.close()
+    code = emit(outcomes, payload=payload, project_dir=root, as_json=kw["as_json"],
+                junit=kw["junit"])  # fmt: skip
+    click.get_current_context().exit(code)

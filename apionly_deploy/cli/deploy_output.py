@@ -1,0 +1,118 @@
+"""What `deploy` prints: progress on stderr, then the results and the report files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from apionly_deploy.deploy import Outcome, Payload, overall_exit_code
+from apionly_deploy.errors import ExitCode
+from apionly_deploy.metadata_api import DeployResult
+from apionly_deploy.report import deploy as report
+
+
+class Progress:
+    """A live line on a terminal; otherwise one line per visible change."""
+
+    def __init__(self, *, stream: TextIO, live: bool, prefix: bool,
+                 clock: Callable[[], float]) -> None:  # fmt: skip
+        self.stream = stream
+        self.live = live
+        self.prefix = prefix
+        self.clock = clock
+        self.started = clock()
+        self._last: dict[str, tuple[object, ...]] = {}
+        self._line_open = False
+
+    def _write(self, text: str) -> None:
+        if self._line_open:
+            self.stream.write("\r\x1b[2K")
+            self._line_open = False
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def status(self, org: str, result: DeployResult) -> None:
+        """Show one poll's answer."""
+        line = self._describe(org, result)
+        if self.live:
+            self.stream.write(f"\r\x1b[2K{line}")
+            self.stream.flush()
+            self._line_open = True
+            return
+        key = result.progress_key()
+        if self._last.get(org) != key:
+            self._last[org] = key
+            self._write(line)
+
+    def event(self, org: str, message: str) -> None:
+        """Show a one-off event on its own line."""
+        self._write(f"[{org}] {message}" if self.prefix else message)
+
+    def close(self) -> None:
+        """End a live line."""
+        if self._line_open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._line_open = False
+
+    def _describe(self, org: str, r: DeployResult) -> str:
+        parts = [str(r.status)]
+        if r.state_detail:
+            parts.append(r.state_detail)
+        parts.append(f"{r.components_deployed}/{r.components_total} components")
+        if r.component_errors:
+            parts.append(f"{r.component_errors} errors")
+        if r.tests_total:
+            parts.append(f"tests {r.tests_completed}/{r.tests_total}")
+        if r.test_errors:
+            parts.append(f"{r.test_errors} test errors")
+        if self.live:
+            parts.append(f"{self.clock() - self.started:.0f}s")
+        text = "  ".join(parts)
+        return f"[{org}] {text}" if self.prefix else text
+
+
+def locator(payload: Payload | None) -> report.Locate:
+    """Return how component failures are located: a --metadata-dir's files, else zip paths."""
+    if payload is not None and payload.root is not None:
+        return report.plain_location(payload.root)
+    return report.plain_location()
+
+
+def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: Path,
+         as_json: bool, junit: Path | None) -> ExitCode:  # fmt: skip
+    """Print results, write report files, and return the exit code (single-target errors raise)."""
+    locate = locator(payload)
+    if junit is not None:
+        from apionly_deploy.package import write_atomic
+
+        write_atomic(junit, report.junit_report(outcomes, locate=locate))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        _github(outcomes, locate, annotations_to_stderr=as_json)
+    if as_json:
+        click.echo(report.json_report(outcomes, locate=locate))
+    single_error = outcomes[0].error if len(outcomes) == 1 else None
+    if single_error is not None:
+        raise single_error
+    if not as_json:
+        for outcome in outcomes:
+            click.echo(report.text_summary(outcome, locate=locate, project_dir=project_dir))
+        if len(outcomes) > 1:
+            click.echo("")
+            click.echo(report.summary_table(outcomes))
+    return overall_exit_code(outcomes)
+
+
+def _github(outcomes: Sequence[Outcome], locate: report.Locate, *,
+            annotations_to_stderr: bool) -> None:  # fmt: skip
+    annotations = report.github_annotations(outcomes, locate=locate)
+    if annotations:
+        click.echo(annotations, err=annotations_to_stderr)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(report.github_summary(outcomes))

@@ -1,0 +1,324 @@
+"""Deploy outcomes as text, one JSON document, JUnit XML and GitHub annotations (pure).
+
+Every component failure reads ``file:line:col  problem`` so editors and CI logs can jump to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from apionly_deploy.deploy.runner import Outcome, Verb, overall_exit_code, resume_command
+from apionly_deploy.metadata_api import DeployMessage, DeployResult, DeployStatus
+
+Locate = Callable[[DeployMessage], tuple[str, int | None, int | None]]
+JSON_VERSION = 1
+
+
+def plain_location(root: Path | None = None) -> Locate:
+    """Return a locator that puts ``root`` (a --metadata-dir) in front of the zip path."""
+
+    def locate(message: DeployMessage) -> tuple[str, int | None, int | None]:
+        name = message.file_name or message.full_name
+        path = (root / name).as_posix() if root is not None and message.file_name else name
+        return path, message.line, message.column
+
+    return locate
+
+
+def position(message: DeployMessage, locate: Locate) -> str:
+    """Return ``file:line:col`` (line and column only when the org gave them)."""
+    path, line, column = locate(message)
+    if line is None:
+        return path
+    return f"{path}:{line}:{column or 1}"
+
+
+# --- text -----------------------------------------------------------------------------------
+
+
+def _counts(result: DeployResult) -> str:
+    parts = [f"{result.components_deployed}/{result.components_total} components"]
+    if result.component_errors:
+        parts.append(f"{result.component_errors} component error(s)")
+    if result.tests_total:
+        parts.append(f"{result.tests_completed}/{result.tests_total} tests")
+    if result.test_errors:
+        parts.append(f"{result.test_errors} test error(s)")
+    return ", ".join(parts)
+
+
+def _headline(outcome: Outcome, result: DeployResult) -> str:
+    what = {Verb.VALIDATE: "Validation", Verb.QUICK: "Quick deploy", Verb.CANCEL: "Deploy"}.get(
+        outcome.verb, "Deploy"
+    )
+    if result.check_only and outcome.verb is not Verb.VALIDATE:
+        what = "Check-only deploy"
+    return f"{what} {result.id} on {outcome.org}: {result.status} ({_counts(result)})"
+
+
+def text_summary(outcome: Outcome, *, locate: Locate | None = None,
+                 project_dir: Path | None = None) -> str:  # fmt: skip
+    """Return the human summary of one target's outcome."""
+    locate = locate or plain_location()
+    if outcome.error is not None:
+        return f"{outcome.org}: {outcome.error}"
+    result = outcome.result
+    if result is None:
+        follow = resume_command(outcome.org, outcome.job_id or "?", project_dir)
+        return f"Deploy {outcome.job_id} started on {outcome.org}; follow it with: {follow}"
+    lines = [_headline(outcome, result)]
+    if result.error_message:
+        lines.append(f"  {result.error_status_code or 'error'}: {result.error_message}")
+    for message in result.component_failures:
+        kind = message.problem_type or "Error"
+        label = f"{message.component_type} {message.full_name}".strip()
+        prefix = "" if kind == "Error" else f"{kind.lower()}: "
+        lines.append(f"  {position(message, locate)}  {prefix}{message.problem}  [{label}]")
+    lines.extend(_test_lines(result))
+    if outcome.interrupted:
+        lines.append("  Interrupted: the deploy was canceled in the org.")
+    if outcome.verb is Verb.VALIDATE and result.success:
+        quick = f"apionly-deploy deploy quick -o {outcome.org} --job-id {result.id}"
+        lines.append(f"  Quick deploy it with: {quick}")
+    return "\n".join(lines)
+
+
+def _test_lines(result: DeployResult) -> list[str]:
+    tests = result.test_result
+    if tests is None or not (tests.num_tests_run or tests.failures or tests.coverage_warnings):
+        return []
+    lines = [f"  Apex tests: {tests.num_tests_run} run, {tests.num_failures} failed"]
+    for failure in tests.failures:
+        lines.append(f"  {failure.name}.{failure.method_name}  {failure.message}")
+    lines.extend(f"  coverage: {w.message}" for w in tests.coverage_warnings)
+    return lines
+
+
+def summary_table(outcomes: Sequence[Outcome]) -> str:
+    """Return one row per target: org, status, components, errors, tests, job."""
+    rows = [("ORG", "STATUS", "COMPONENTS", "ERRORS", "TESTS", "JOB")]
+    for o in outcomes:
+        r = o.result
+        if o.error is not None:
+            rows.append((o.org, "error", "-", "-", "-", f"{o.job_id or ''} {o.error}".strip()))
+        elif r is None:
+            rows.append((o.org, "started", "-", "-", "-", o.job_id or ""))
+        else:
+            rows.append((o.org, str(r.status), f"{r.components_deployed}/{r.components_total}",
+                         str(r.component_errors + r.test_errors),
+                         f"{r.tests_completed}/{r.tests_total}", r.id))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5]
+        for row in rows
+    )
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def outcome_document(outcome: Outcome, *, locate: Locate | None = None) -> dict[str, Any]:
+    """Return the stable JSON document of one target."""
+    locate = locate or plain_location()
+    r = outcome.result
+    failures = r.component_failures if r is not None else ()
+    successes = r.component_successes if r is not None else ()
+    doc: dict[str, Any] = {
+        "version": JSON_VERSION,
+        "org": outcome.org,
+        "verb": str(outcome.verb),
+        "id": r.id if r is not None else outcome.job_id,
+        "status": str(r.status) if r is not None else ("Error" if outcome.error else "Queued"),
+        "done": bool(r and (r.done or r.status.final)),
+        "success": bool(r and r.success) and outcome.error is None,
+        "check_only": bool(r and r.check_only),
+        "exit_code": int(outcome.exit_code),
+        "error": str(outcome.error) if outcome.error is not None else None,
+        "interrupted": outcome.interrupted,
+        "counts": _count_doc(r),
+        "component_failures": [_message_doc(m, locate) for m in failures],
+        "component_successes": [_message_doc(m, locate) for m in successes],
+        "tests": _tests_doc(r),
+    }
+    return doc
+
+
+def _count_doc(r: DeployResult | None) -> dict[str, int]:
+    if r is None:
+        return dict.fromkeys(("components_total", "components_deployed", "component_errors",
+                              "tests_total", "tests_completed", "test_errors"), 0)  # fmt: skip
+    return {
+        "components_total": r.components_total,
+        "components_deployed": r.components_deployed,
+        "component_errors": r.component_errors,
+        "tests_total": r.tests_total,
+        "tests_completed": r.tests_completed,
+        "test_errors": r.test_errors,
+    }
+
+
+def _message_doc(m: DeployMessage, locate: Locate) -> dict[str, Any]:
+    path, line, column = locate(m)
+    doc: dict[str, Any] = {"type": m.component_type, "name": m.full_name, "file": path}
+    if m.success:
+        doc.update(changed=m.changed, created=m.created, deleted=m.deleted)
+    else:
+        doc.update(line=line, column=column, problem=m.problem, problem_type=m.problem_type)
+    return doc
+
+
+def _tests_doc(r: DeployResult | None) -> dict[str, Any]:
+    t = r.test_result if r is not None else None
+    if t is None:
+        return {"run": 0, "failures": [], "successes": [], "coverage_warnings": []}
+    return {
+        "run": t.num_tests_run,
+        "failures": [{"class": f.name, "method": f.method_name, "message": f.message,
+                      "stack_trace": f.stack_trace, "time": f.time} for f in t.failures],
+        "successes": [{"class": s.name, "method": s.method_name, "time": s.time}
+                      for s in t.successes],
+        "coverage_warnings": [{"name": w.name, "message": w.message} for w in t.coverage_warnings],
+    }  # fmt: skip
+
+
+def json_report(outcomes: Sequence[Outcome], *, locate: Locate | None = None) -> str:
+    """Return one JSON document: a target's document, or ``{success, exit_code, results}``."""
+    docs = [outcome_document(o, locate=locate) for o in outcomes]
+    if len(docs) == 1:
+        return json.dumps(docs[0], indent=2)
+    code = overall_exit_code(outcomes)
+    wrapper = {
+        "version": JSON_VERSION,
+        "success": code == 0,
+        "exit_code": int(code),
+        "results": docs,
+    }
+    return json.dumps(wrapper, indent=2)
+
+
+# --- JUnit ----------------------------------------------------------------------------------
+
+
+def junit_report(outcomes: Sequence[Outcome], *, locate: Locate | None = None) -> bytes:
+    """Return JUnit XML: a suite per target, a case per component and per Apex test method."""
+    locate = locate or plain_location()
+    suites = etree.Element("testsuites", name="apionly-deploy")
+    totals = [0, 0, 0]
+    for outcome in outcomes:
+        suite = etree.SubElement(suites, "testsuite", name=f"deploy {outcome.org}")
+        counts = _fill_suite(suite, outcome, locate)
+        for i, value in enumerate(counts):
+            totals[i] += value
+        suite.set("tests", str(counts[0]))
+        suite.set("failures", str(counts[1]))
+        suite.set("errors", str(counts[2]))
+    suites.set("tests", str(totals[0]))
+    suites.set("failures", str(totals[1]))
+    suites.set("errors", str(totals[2]))
+    return etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _fill_suite(suite: etree._Element, outcome: Outcome, locate: Locate) -> tuple[int, int, int]:
+    result = outcome.result
+    if outcome.error is not None or result is None:
+        case = etree.SubElement(suite, "testcase", classname="deploy", name=outcome.org)
+        if outcome.error is not None:
+            etree.SubElement(case, "error", message=str(outcome.error))
+            return 1, 0, 1
+        return 1, 0, 0
+    tests = failures = 0
+    for message in (*result.component_failures, *result.component_successes):
+        if message.success and message.full_name == "package.xml":
+            continue
+        path, _, _ = locate(message)
+        case = etree.SubElement(suite, "testcase", classname=message.component_type or "Metadata",
+                                name=message.full_name, file=path)  # fmt: skip
+        tests += 1
+        if not message.success and (message.problem_type or "Error") == "Error":
+            failure = etree.SubElement(case, "failure", message=message.problem or "failed",
+                                       type=message.problem_type or "Error")  # fmt: skip
+            failure.text = f"{position(message, locate)}  {message.problem}"
+            failures += 1
+    if result.test_result is not None:
+        for success in result.test_result.successes:
+            etree.SubElement(suite, "testcase", classname=success.name, name=success.method_name,
+                             time=f"{success.time / 1000:.3f}")  # fmt: skip
+            tests += 1
+        for test_failure in result.test_result.failures:
+            case = etree.SubElement(suite, "testcase", classname=test_failure.name,
+                                    name=test_failure.method_name,
+                                    time=f"{test_failure.time / 1000:.3f}")  # fmt: skip
+            failure = etree.SubElement(case, "failure", message=test_failure.message)
+            failure.text = test_failure.stack_trace or test_failure.message
+            tests += 1
+            failures += 1
+    if result.status is DeployStatus.CANCELED or (not result.success and not failures):
+        case = etree.SubElement(suite, "testcase", classname="deploy", name=result.id)
+        etree.SubElement(case, "failure", message=f"deploy {result.status}")
+        tests += 1
+        failures += 1
+    return tests, failures, 0
+
+
+# --- GitHub Actions -------------------------------------------------------------------------
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(outcomes: Sequence[Outcome], *, locate: Locate | None = None) -> str:
+    """Return workflow commands: one ``::error`` / ``::warning`` per problem."""
+    locate = locate or plain_location()
+    lines = []
+    for outcome in outcomes:
+        title = _escape_property(f"Deploy to {outcome.org}")
+        if outcome.error is not None:
+            lines.append(f"::error title={title}::{_escape_data(str(outcome.error))}")
+            continue
+        result = outcome.result
+        for message in result.component_failures if result is not None else ():
+            level = "warning" if message.problem_type in ("Warning", "Info") else "error"
+            path, line, column = locate(message)
+            props = [f"file={_escape_property(path)}"]
+            if line is not None:
+                props += [f"line={line}", f"col={column or 1}"]
+            text = _escape_data(f"{message.problem} [{message.component_type} {message.full_name}]")
+            lines.append(f"::{level} {','.join(props)},title={title}::{text}")
+        tests = result.test_result if result is not None else None
+        for failure in tests.failures if tests is not None else ():
+            name = f"{failure.name}.{failure.method_name}"
+            lines.append(f"::error title={title}::{_escape_data(f'{name}: {failure.message}')}")
+    return "\n".join(lines)
+
+
+def github_summary(outcomes: Sequence[Outcome]) -> str:
+    """Return the Markdown job summary: a table of targets, then each failure."""
+    lines = ["### apionly-deploy", "", "| Org | Status | Components | Errors | Tests | Job |",
+             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for o in outcomes:
+        r = o.result
+        if r is None:
+            status = f"error: {o.error}" if o.error else "started"
+            lines.append(f"| {o.org} | {_md(status)} | | | | {o.job_id or ''} |")
+            continue
+        icon = "✅" if r.success else "❌"
+        lines.append(
+            f"| {o.org} | {icon} {r.status} | {r.components_deployed}/{r.components_total} | "
+            f"{r.component_errors + r.test_errors} | {r.tests_completed}/{r.tests_total} | "
+            f"`{r.id}` |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
