@@ -20,6 +20,7 @@ _COMMAND_MODULES = {
     "package": "apionly_deploy.cli.project",
     "emulator": "apionly_deploy.cli.emulator",
     "diff": "apionly_deploy.cli.diff",
+    "deploy": "apionly_deploy.cli.deploy",
 }
 
 
