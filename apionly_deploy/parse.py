@@ -76,7 +76,13 @@ def _line_of(element: etree._Element) -> int:
 
 
 def _fields(element: etree._Element) -> dict[str, str]:
-    return {local_name(c): (c.text or "").strip() for c in _children(element)}
+    # One pass without helper calls: this runs once per entry, 50,000 times for a big profile.
+    fields = {}
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str):
+            fields[tag.rpartition("}")[2]] = (child.text or "").strip()
+    return fields
 
 
 def _bool(value: str | None) -> bool:
