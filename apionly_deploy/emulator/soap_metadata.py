@@ -212,7 +212,7 @@ def _message_xml(tag: str, message: DeployMessage) -> etree._Element:
 
 
 def _cancel_deploy(org: Org, session: Session, body: etree._Element) -> etree._Element:
-    job_id = _text(body, "String") or ""
+    job_id = _text(body, "String") or _text(body, "id") or ""
     done = org.deploys.cancel(job_id, user_id=session.user_id)
     response = _response("cancelDeploy")
     result = sub(response, "result")
