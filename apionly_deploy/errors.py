@@ -75,6 +75,12 @@ class SoapFault(RemoteError):
         self.code = code
 
 
+class RequestRefused(SoapFault):
+    """The org refused the request itself (INVALID_OPERATION...): sending it again won't help."""
+
+    exit_code = ExitCode.FAILED
+
+
 class RequestLimitExceeded(SoapFault):
     """The org's API request limit was hit (REQUEST_LIMIT_EXCEEDED)."""
 

@@ -327,3 +327,136 @@ def test_env_jwt():
 def test_env_incomplete(env, message):
     with pytest.raises(ConfigError, match=message):
         org_from_env(env)
+
+
+# --- every flow against the local org over HTTPS -------------------------------------------------
+
+
+def _login(org: OrgConfig, env: dict[str, str]):
+    from apionly_deploy.auth import http_for, login
+    from apionly_deploy.metadata_api import MetadataClient
+
+    http = http_for(org)
+    session = login(org, http, environ=env)
+    client = MetadataClient(http, instance_url=session.instance_url,
+                            access_token=session.access_token, api_version="62.0")  # fmt: skip
+    # A Metadata API call proves the session works.
+    types = {t.xml_name for t in client.describe_metadata().types}
+    assert "PermissionSet" in types
+    return session
+
+
+def _table(emulator, flow: str, **extra: str) -> dict[str, str]:
+    return {
+        "auth": flow,
+        "login_url": emulator.login_url,
+        "ca_cert": str(emulator.ca_cert),
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("flow", ["client-credentials", "password", "soap-login", "refresh-token",
+                                  "jwt", "sfdx-url", "access-token"])  # fmt: skip
+def test_each_flow_logs_in_to_the_local_org(emulator, emulator_jwt_key, tmp_path, flow):
+    tables = {
+        "client-credentials": _table(emulator, flow, client_id=emulator.client_id),
+        "password": _table(emulator, flow, client_id=emulator.client_id, username=emulator.username),
+        "soap-login": _table(emulator, flow, username=emulator.username),
+        "refresh-token": _table(emulator, flow, client_id=emulator.client_id,
+                                instance_url=emulator.instance_url),
+        "jwt": _table(emulator, flow, client_id=emulator.client_id, username=emulator.username,
+                      key_file=str(emulator_jwt_key)),
+        "sfdx-url": _table(emulator, flow),
+        "access-token": _table(emulator, flow, instance_url=emulator.instance_url),
+    }  # fmt: skip
+    host = emulator.instance_url.split("://", 1)[1]
+    env = {
+        "APIONLY_CI_CLIENT_SECRET": emulator.client_secret,
+        "APIONLY_CI_PASSWORD": emulator.password,
+        "APIONLY_CI_REFRESH_TOKEN": emulator.refresh_token,
+        "APIONLY_CI_ACCESS_TOKEN": emulator.new_access_token(),
+        "APIONLY_CI_AUTH_URL": f"force://{emulator.client_id}:{emulator.client_secret}:"
+                               f"{emulator.refresh_token}@{host}",
+    }  # fmt: skip
+    org = org_config_from_table("ci", tables[flow], base_dir=tmp_path)
+    session = _login(org, env)
+    assert session.instance_url == emulator.instance_url
+    assert session.refreshable is (flow != "access-token")
+
+
+@pytest.mark.parametrize("kind", ["access-token", "auth-url", "client-credentials", "jwt"])
+def test_env_org_logs_in(emulator, emulator_jwt_key, kind):
+    host = emulator.instance_url.split("://", 1)[1]
+    base = {"APIONLY_CA_CERT": str(emulator.ca_cert)}
+    env = {
+        "access-token": {"APIONLY_INSTANCE_URL": emulator.instance_url,
+                         "APIONLY_ACCESS_TOKEN": emulator.new_access_token()},
+        "auth-url": {"APIONLY_AUTH_URL": f"force://{emulator.client_id}:{emulator.client_secret}:"
+                                         f"{emulator.refresh_token}@{host}"},
+        "client-credentials": {"APIONLY_LOGIN_URL": emulator.login_url,
+                               "APIONLY_CLIENT_ID": emulator.client_id,
+                               "APIONLY_CLIENT_SECRET": emulator.client_secret},
+        "jwt": {"APIONLY_LOGIN_URL": emulator.login_url, "APIONLY_CLIENT_ID": emulator.client_id,
+                "APIONLY_USERNAME": emulator.username,
+                "APIONLY_JWT_KEY_FILE": str(emulator_jwt_key)},
+    }[kind]  # fmt: skip
+    env.update(base)
+    assert _login(org_from_env(env), env).instance_url == emulator.instance_url
+
+
+@pytest.mark.parametrize(
+    ("flow", "extra", "env", "message"),
+    [
+        ("client-credentials", {}, {"APIONLY_CI_CLIENT_SECRET": "wrong"}, "invalid_client"),
+        ("password", {"username": "nobody@example.com"},
+         {"APIONLY_CI_PASSWORD": "x", "APIONLY_CI_CLIENT_SECRET": "__secret__"}, "invalid_grant"),
+        ("refresh-token", {}, {"APIONLY_CI_REFRESH_TOKEN": "5Aep-nope"},
+         "invalid_grant: expired access/refresh token"),
+        ("soap-login", {"username": "nobody@example.com"}, {"APIONLY_CI_PASSWORD": "x"},
+         "INVALID_LOGIN"),
+    ],
+)  # fmt: skip
+def test_wrong_credentials_give_the_flows_own_error(emulator, tmp_path, flow, extra, env, message):
+    from apionly_deploy.auth import http_for, login
+
+    env = {k: emulator.client_secret if v == "__secret__" else v for k, v in env.items()}
+    table = _table(emulator, flow, client_id=emulator.client_id, **extra)
+    if flow == "soap-login":
+        table.pop("client_id")
+    org = org_config_from_table("ci", table, base_dir=tmp_path)
+    with pytest.raises(AuthError, match=message) as info:
+        login(org, http_for(org), environ=env)
+    assert info.value.exit_code == 3
+    assert all(secret not in str(info.value) for secret in env.values() if len(secret) > 3)
+
+
+def test_jwt_signed_by_an_unknown_key_is_refused(emulator, emulator_jwt_key, tmp_path, rsa_key):
+    from apionly_deploy.auth import http_for, login
+
+    key_file = tmp_path / "other.pem"
+    key_file.write_bytes(pem(rsa_key))
+    org = org_config_from_table("ci", _table(emulator, "jwt", client_id=emulator.client_id,
+                                username=emulator.username, key_file=str(key_file)),
+                                base_dir=tmp_path)  # fmt: skip
+    with pytest.raises(AuthError, match=r"jwt login to 127\.0\.0\.1:[0-9]+ refused: invalid_grant"):
+        login(org, http_for(org), environ={})
+
+
+def test_ca_bundle_variables_do_not_override_the_orgs_own_ca(emulator, tmp_path, monkeypatch):
+    """REQUESTS_CA_BUNDLE pointing elsewhere must not break trust in the local org's CA."""
+    bogus = tmp_path / "bundle.pem"
+    bogus.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bogus))
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(bogus))
+    org = org_config_from_table("ci", _table(emulator, "client-credentials",
+                                client_id=emulator.client_id), base_dir=tmp_path)  # fmt: skip
+    _login(org, {"APIONLY_CI_CLIENT_SECRET": emulator.client_secret})
+
+
+def test_without_the_ca_requests_ca_bundle_is_honoured(emulator, tmp_path, monkeypatch):
+    """An org with no ca_cert trusts what the environment says (REQUESTS_CA_BUNDLE)."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_cert))
+    table = _table(emulator, "client-credentials", client_id=emulator.client_id)
+    table.pop("ca_cert")
+    org = org_config_from_table("ci", table, base_dir=tmp_path)
+    _login(org, {"APIONLY_CI_CLIENT_SECRET": emulator.client_secret})

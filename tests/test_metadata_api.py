@@ -14,6 +14,7 @@ from apionly_deploy.errors import (
     ApionlyError,
     AuthError,
     RequestLimitExceeded,
+    RequestRefused,
     ServerError,
     SessionExpired,
     SoapFault,
@@ -313,12 +314,19 @@ def test_every_recorded_xml_sample_is_handled_without_a_traceback():
         ("sf:INVALID_CROSS_REFERENCE_KEY", None, UnknownJobError),
         ("soapenv:Client", "INVALID_ID_FIELD", UnknownJobError),
         ("sf:INVALID_LOGIN", None, AuthError),
+        ("sf:INVALID_OPERATION", None, RequestRefused),
         ("sf:UNKNOWN_EXCEPTION", None, SoapFault),
     ],
 )
 def test_faults_map_to_typed_errors(code, detail, error):
     with pytest.raises(error):
         r.parse_deploy_result(fault(code, "boom", detail_code=detail))
+
+
+def test_refused_request_is_a_content_failure_not_a_retry():
+    with pytest.raises(RequestRefused) as info:
+        r.parse_async_result(fault("sf:INVALID_OPERATION", "testLevel of NoTestRun cannot be used"))
+    assert info.value.exit_code == 1 and str(info.value).startswith("INVALID_OPERATION: testLevel")
 
 
 def test_unknown_job_is_a_usage_error():

@@ -19,7 +19,7 @@ from apionly_deploy.cli import cli
 
 if TYPE_CHECKING:
     from apionly_deploy.auth import OrgConfig
-    from apionly_deploy.deploy import Outcome, Payload, TargetRun
+    from apionly_deploy.deploy import Outcome, Payload, PollPolicy, TargetRun
 
 TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg")
 
@@ -35,6 +35,9 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--wait", "wait_minutes", type=click.FloatRange(min=0), default=33.0,
                      show_default=True, metavar="MIN", help="Give up following after MIN minutes "
                      "(exit 4; the deploy goes on in the org)."),
+        click.option("--poll-interval", default="0.2:2", show_default=True, metavar="FIRST[:MAX]",
+                     envvar="APIONLY_POLL_INTERVAL", show_envvar=True,
+                     help="Seconds between status checks: the first, growing 1.5x up to MAX."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
         click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
                      help="Write JUnit XML: one test case per component and per Apex test."),
@@ -146,8 +149,6 @@ def _payload(
 ) -> Payload:
     from apionly_deploy import deploy as deployer
 
-    if zip_file is not None and metadata_dir is not None:
-        raise click.UsageError("pass --zip or --metadata-dir, not both")
     if zip_file is not None:
         return deployer.from_zip_file(zip_file)
     if metadata_dir is not None:
@@ -166,6 +167,8 @@ def _start(*, check_only: bool, validate: bool = False, **kw: Any) -> None:
     from apionly_deploy.deploy import Verb
     from apionly_deploy.metadata_api import DeployOptions, TestLevel
 
+    if kw["zip_file"] is not None and kw["metadata_dir"] is not None:
+        raise click.UsageError("pass --zip or --metadata-dir, not both")
     tests = tuple(kw["tests"])
     level = kw["test_level"] or ("RunSpecifiedTests" if tests else None)
     options = DeployOptions(
@@ -220,7 +223,8 @@ def _run(targets: list[OrgConfig], action: Callable[[TargetRun], Outcome], verb:
                         prefix=len(targets) > 1, clock=time.monotonic)  # fmt: skip
     plan = Plan(project_dir=root, verb=verb, wait=kw["wait_minutes"] * 60,
                 api_version=payload.api_version if payload else None)  # fmt: skip
-    hooks = Hooks(on_status=progress.status, on_event=progress.event)
+    hooks = Hooks(on_status=progress.status, on_event=progress.event,
+                  policy=_policy(kw["poll_interval"]))  # fmt: skip
     try:
         outcomes = run_targets(targets, action, plan, hooks)
     finally:
@@ -228,3 +232,19 @@ def _run(targets: list[OrgConfig], action: Callable[[TargetRun], Outcome], verb:
     code = emit(outcomes, payload=payload, project_dir=root, as_json=kw["as_json"],
                 junit=kw["junit"])  # fmt: skip
     click.get_current_context().exit(code)
+
+
+def _policy(text: str) -> PollPolicy:
+    from apionly_deploy.deploy import PollPolicy
+
+    first, _, most = text.partition(":")
+    try:
+        initial = float(first)
+        maximum = float(most) if most else max(initial, 2.0)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not FIRST[:MAX] seconds", param_hint="--poll-interval"
+        ) from None
+    if initial < 0 or maximum < initial:
+        raise click.BadParameter("need 0 <= FIRST <= MAX", param_hint="--poll-interval")
+    return PollPolicy(initial=initial, maximum=maximum)

@@ -13,6 +13,7 @@ from apionly_deploy.deploy import Outcome, Payload, overall_exit_code
 from apionly_deploy.errors import ExitCode
 from apionly_deploy.metadata_api import DeployResult
 from apionly_deploy.report import deploy as report
+from apionly_deploy.report import deploy_ci
 
 
 class Progress:
@@ -77,9 +78,15 @@ class Progress:
 
 
 def locator(payload: Payload | None) -> report.Locate:
-    """Return how component failures are located: a --metadata-dir's files, else zip paths."""
+    """Return how failures are located: the project file, a --metadata-dir's files, zip paths."""
     if payload is not None and payload.root is not None:
         return report.plain_location(payload.root)
+    if payload is not None and payload.project_dir is not None:
+        source = Path(payload.source)
+        try:
+            return report.project_location(source, source.read_text(encoding="utf-8"))
+        except OSError:
+            pass
     return report.plain_location()
 
 
@@ -90,7 +97,7 @@ def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: P
     if junit is not None:
         from apionly_deploy.package import write_atomic
 
-        write_atomic(junit, report.junit_report(outcomes, locate=locate))
+        write_atomic(junit, deploy_ci.junit_report(outcomes, locate=locate))
     if os.environ.get("GITHUB_ACTIONS") == "true":
         _github(outcomes, locate, annotations_to_stderr=as_json)
     if as_json:
@@ -109,10 +116,10 @@ def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: P
 
 def _github(outcomes: Sequence[Outcome], locate: report.Locate, *,
             annotations_to_stderr: bool) -> None:  # fmt: skip
-    annotations = report.github_annotations(outcomes, locate=locate)
+    annotations = deploy_ci.github_annotations(outcomes, locate=locate)
     if annotations:
         click.echo(annotations, err=annotations_to_stderr)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(report.github_summary(outcomes))
+            handle.write(deploy_ci.github_summary(outcomes))

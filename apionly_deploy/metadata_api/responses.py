@@ -14,8 +14,10 @@ import copy
 from lxml import etree
 
 from apionly_deploy.errors import (
+    ApionlyError,
     AuthError,
     RequestLimitExceeded,
+    RequestRefused,
     ServerError,
     SessionExpired,
     SoapFault,
@@ -45,6 +47,11 @@ _AUTH_CODES = frozenset(
      "API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED", "INSUFFICIENT_ACCESS", "LOGIN_DOWNTIME"}
 )  # fmt: skip
 _UNKNOWN_JOB_CODES = frozenset({"INVALID_CROSS_REFERENCE_KEY", "INVALID_ID_FIELD"})
+#: Faults about the request itself: the same request would be refused again.
+_REFUSED_CODES = frozenset(
+    {"INVALID_OPERATION", "INVALID_TYPE", "INVALID_FIELD", "Client", "INVALID_ZIP", "MALFORMED_ID",
+     "FIELD_INTEGRITY_EXCEPTION"}
+)  # fmt: skip
 
 
 def children(element: etree._Element, name: str) -> list[etree._Element]:
@@ -104,7 +111,7 @@ def body_of(data: bytes, *, source: str = "response") -> etree._Element:
     return first
 
 
-def fault_error(fault: etree._Element) -> SoapFault | AuthError | UnknownJobError:
+def fault_error(fault: etree._Element) -> ApionlyError:
     """Map a SOAP Fault element to the typed error it stands for."""
     raw_code = text(fault, "faultcode") or ""
     message = text(fault, "faultstring") or raw_code or "unknown SOAP fault"
@@ -122,6 +129,8 @@ def fault_error(fault: etree._Element) -> SoapFault | AuthError | UnknownJobErro
         return UnknownJobError(f"{message}: no such job in this org; check the job id")
     if code in _AUTH_CODES:
         return AuthError(message)
+    if code in _REFUSED_CODES:
+        return RequestRefused(code, message)
     return SoapFault(code, message)
 
 

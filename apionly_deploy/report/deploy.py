@@ -1,4 +1,4 @@
-"""Deploy outcomes as text, one JSON document, JUnit XML and GitHub annotations (pure).
+"""Deploy outcomes as text and as one JSON document (pure); CI formats are in ``deploy_ci``.
 
 Every component failure reads ``file:line:col  problem`` so editors and CI logs can jump to it.
 """
@@ -6,14 +6,13 @@ Every component failure reads ``file:line:col  problem`` so editors and CI logs 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from apionly_deploy.deploy.runner import Outcome, Verb, overall_exit_code, resume_command
-from apionly_deploy.metadata_api import DeployMessage, DeployResult, DeployStatus
+from apionly_deploy.metadata_api import DeployMessage, DeployResult
 
 Locate = Callable[[DeployMessage], tuple[str, int | None, int | None]]
 JSON_VERSION = 1
@@ -28,6 +27,51 @@ def plain_location(root: Path | None = None) -> Locate:
         return path, message.line, message.column
 
     return locate
+
+
+_TABLES = {
+    "PermissionSet": "permission_sets",
+    "Profile": "profiles",
+    "PermissionSetGroup": "permission_set_groups",
+    "MutingPermissionSet": "muting_permission_sets",
+}
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
+
+
+def project_location(path: Path, text: str) -> Locate:
+    """Return a locator that points failures at the project file's table (and the named entry).
+
+    Salesforce reports lines of the rendered XML; the user edits ``apionly.toml``. A problem
+    naming an identifier (``Unknown user permission: ViewAllDat``) lands on the line using it.
+    """
+    from apionly_deploy.config import locate as toml_line
+
+    lines = text.splitlines()
+    fallback = plain_location()
+
+    def locate(message: DeployMessage) -> tuple[str, int | None, int | None]:
+        table = _TABLES.get(message.component_type)
+        start = toml_line(text, (table, message.full_name)) if table else None
+        if start is None:
+            return fallback(message)
+        line, column = _token_position(lines, start, message.problem or "")
+        return str(path), line, column
+
+    return locate
+
+
+def _token_position(lines: list[str], start: int, problem: str) -> tuple[int, int]:
+    tokens = [t for t in _IDENTIFIER.findall(problem)
+              if any(c.isupper() for c in t[1:]) or "_" in t or "." in t]  # fmt: skip
+    for number in range(start, len(lines)):
+        text = lines[number]
+        if text.lstrip().startswith("["):
+            break
+        for token in tokens:
+            match = re.search(rf"(?<![\w.]){re.escape(token)}(?![\w])", text)
+            if match:
+                return number + 1, match.start() + 1
+    return start, 1
 
 
 def position(message: DeployMessage, locate: Locate) -> str:
@@ -79,6 +123,7 @@ def text_summary(outcome: Outcome, *, locate: Locate | None = None,
         label = f"{message.component_type} {message.full_name}".strip()
         prefix = "" if kind == "Error" else f"{kind.lower()}: "
         lines.append(f"  {position(message, locate)}  {prefix}{message.problem}  [{label}]")
+    lines.extend(_success_lines(result))
     lines.extend(_test_lines(result))
     if outcome.interrupted:
         lines.append("  Interrupted: the deploy was canceled in the org.")
@@ -86,6 +131,23 @@ def text_summary(outcome: Outcome, *, locate: Locate | None = None,
         quick = f"apionly-deploy deploy quick -o {outcome.org} --job-id {result.id}"
         lines.append(f"  Quick deploy it with: {quick}")
     return "\n".join(lines)
+
+
+def _success_lines(result: DeployResult) -> list[str]:
+    shown = [m for m in result.component_successes if m.full_name != "package.xml"]
+    width = max((len(m.component_type) for m in shown), default=0)
+    return [
+        f"  {_change(m):<9}  {m.component_type:<{width}}  {m.full_name}"
+        for m in sorted(shown, key=lambda m: (m.component_type, m.full_name))
+    ]
+
+
+def _change(message: DeployMessage) -> str:
+    if message.deleted:
+        return "deleted"
+    if message.created:
+        return "created"
+    return "changed" if message.changed else "unchanged"
 
 
 def _test_lines(result: DeployResult) -> list[str]:
@@ -169,6 +231,7 @@ def _message_doc(m: DeployMessage, locate: Locate) -> dict[str, Any]:
         doc.update(changed=m.changed, created=m.created, deleted=m.deleted)
     else:
         doc.update(line=line, column=column, problem=m.problem, problem_type=m.problem_type)
+        doc.update(org_file=m.file_name, org_line=m.line, org_column=m.column)
     return doc
 
 
@@ -199,126 +262,3 @@ def json_report(outcomes: Sequence[Outcome], *, locate: Locate | None = None) ->
         "results": docs,
     }
     return json.dumps(wrapper, indent=2)
-
-
-# --- JUnit ----------------------------------------------------------------------------------
-
-
-def junit_report(outcomes: Sequence[Outcome], *, locate: Locate | None = None) -> bytes:
-    """Return JUnit XML: a suite per target, a case per component and per Apex test method."""
-    locate = locate or plain_location()
-    suites = etree.Element("testsuites", name="apionly-deploy")
-    totals = [0, 0, 0]
-    for outcome in outcomes:
-        suite = etree.SubElement(suites, "testsuite", name=f"deploy {outcome.org}")
-        counts = _fill_suite(suite, outcome, locate)
-        for i, value in enumerate(counts):
-            totals[i] += value
-        suite.set("tests", str(counts[0]))
-        suite.set("failures", str(counts[1]))
-        suite.set("errors", str(counts[2]))
-    suites.set("tests", str(totals[0]))
-    suites.set("failures", str(totals[1]))
-    suites.set("errors", str(totals[2]))
-    return etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _fill_suite(suite: etree._Element, outcome: Outcome, locate: Locate) -> tuple[int, int, int]:
-    result = outcome.result
-    if outcome.error is not None or result is None:
-        case = etree.SubElement(suite, "testcase", classname="deploy", name=outcome.org)
-        if outcome.error is not None:
-            etree.SubElement(case, "error", message=str(outcome.error))
-            return 1, 0, 1
-        return 1, 0, 0
-    tests = failures = 0
-    for message in (*result.component_failures, *result.component_successes):
-        if message.success and message.full_name == "package.xml":
-            continue
-        path, _, _ = locate(message)
-        case = etree.SubElement(suite, "testcase", classname=message.component_type or "Metadata",
-                                name=message.full_name, file=path)  # fmt: skip
-        tests += 1
-        if not message.success and (message.problem_type or "Error") == "Error":
-            failure = etree.SubElement(case, "failure", message=message.problem or "failed",
-                                       type=message.problem_type or "Error")  # fmt: skip
-            failure.text = f"{position(message, locate)}  {message.problem}"
-            failures += 1
-    if result.test_result is not None:
-        for success in result.test_result.successes:
-            etree.SubElement(suite, "testcase", classname=success.name, name=success.method_name,
-                             time=f"{success.time / 1000:.3f}")  # fmt: skip
-            tests += 1
-        for test_failure in result.test_result.failures:
-            case = etree.SubElement(suite, "testcase", classname=test_failure.name,
-                                    name=test_failure.method_name,
-                                    time=f"{test_failure.time / 1000:.3f}")  # fmt: skip
-            failure = etree.SubElement(case, "failure", message=test_failure.message)
-            failure.text = test_failure.stack_trace or test_failure.message
-            tests += 1
-            failures += 1
-    if result.status is DeployStatus.CANCELED or (not result.success and not failures):
-        case = etree.SubElement(suite, "testcase", classname="deploy", name=result.id)
-        etree.SubElement(case, "failure", message=f"deploy {result.status}")
-        tests += 1
-        failures += 1
-    return tests, failures, 0
-
-
-# --- GitHub Actions -------------------------------------------------------------------------
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def github_annotations(outcomes: Sequence[Outcome], *, locate: Locate | None = None) -> str:
-    """Return workflow commands: one ``::error`` / ``::warning`` per problem."""
-    locate = locate or plain_location()
-    lines = []
-    for outcome in outcomes:
-        title = _escape_property(f"Deploy to {outcome.org}")
-        if outcome.error is not None:
-            lines.append(f"::error title={title}::{_escape_data(str(outcome.error))}")
-            continue
-        result = outcome.result
-        for message in result.component_failures if result is not None else ():
-            level = "warning" if message.problem_type in ("Warning", "Info") else "error"
-            path, line, column = locate(message)
-            props = [f"file={_escape_property(path)}"]
-            if line is not None:
-                props += [f"line={line}", f"col={column or 1}"]
-            text = _escape_data(f"{message.problem} [{message.component_type} {message.full_name}]")
-            lines.append(f"::{level} {','.join(props)},title={title}::{text}")
-        tests = result.test_result if result is not None else None
-        for failure in tests.failures if tests is not None else ():
-            name = f"{failure.name}.{failure.method_name}"
-            lines.append(f"::error title={title}::{_escape_data(f'{name}: {failure.message}')}")
-    return "\n".join(lines)
-
-
-def github_summary(outcomes: Sequence[Outcome]) -> str:
-    """Return the Markdown job summary: a table of targets, then each failure."""
-    lines = ["### apionly-deploy", "", "| Org | Status | Components | Errors | Tests | Job |",
-             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
-    for o in outcomes:
-        r = o.result
-        if r is None:
-            status = f"error: {o.error}" if o.error else "started"
-            lines.append(f"| {o.org} | {_md(status)} | | | | {o.job_id or ''} |")
-            continue
-        icon = "✅" if r.success else "❌"
-        lines.append(
-            f"| {o.org} | {icon} {r.status} | {r.components_deployed}/{r.components_total} | "
-            f"{r.component_errors + r.test_errors} | {r.tests_completed}/{r.tests_total} | "
-            f"`{r.id}` |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
