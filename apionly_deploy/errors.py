@@ -167,13 +167,3 @@ class UserPlanProblems(ApionlyError):
     def __init__(self, message: str, problems: tuple[str, ...]) -> None:
         super().__init__(message)
         self.problems = problems
-
-
-class UsersApplyFailed(ApionlyError):
-    """Some steps of a users apply failed; the result says what was done and what was not."""
-
-    exit_code = ExitCode.FAILED
-
-    def __init__(self, message: str, result: object) -> None:
-        super().__init__(message)
-        self.result = result

@@ -1,0 +1,115 @@
+"""`users plan|apply` and `doctor`: provision the users, check what the org supports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from apionly_deploy import provision
+from apionly_deploy.cli import cli
+from apionly_deploy.config import PROJECT_FILE
+from apionly_deploy.doctor import Status
+from apionly_deploy.errors import ExitCode, UserPlanProblems
+from apionly_deploy.report import users as report
+from apionly_deploy.user_apply import StepResult, apply_plan, describe_step
+
+_project = click.option(
+    "-p", "--project", "project_dir", type=click.Path(path_type=Path), default=Path("."),
+    show_default=True, help="Project folder (holding apionly.toml).",
+)  # fmt: skip
+_org = click.option(
+    "-o", "--target-org", "org", required=True, envvar="APIONLY_TARGET_ORG", show_envvar=True,
+    help="Org: local, env, or a name from [orgs.NAME].",
+)  # fmt: skip
+_json = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+_prune = click.option(
+    "--prune", is_flag=True,
+    help="Deactivate API-only users that hold the project's access but are not in the file "
+    "(never deletes).",
+)  # fmt: skip
+
+
+@cli.group()
+def users() -> None:
+    """Create and update the project's [users."NAME"] in an org over the REST API."""
+
+
+@users.command("plan")
+@_project
+@_org
+@_json
+@_prune
+def plan_command(project_dir: Path, org: str, as_json: bool, prune: bool) -> None:
+    """Show what `users apply` would change (create / update / assign / unassign / no-op).
+
+    Exits 1 when a problem (missing profile, no free seat...) would stop the apply.
+    """
+    project = provision.load_users_project(project_dir, org=org)
+    with provision.open_org(project.project, org) as clients:
+        plan = provision.plan_for(project, clients, prune=prune)
+    click.echo(
+        report.format_plan_json(plan) if as_json else report.format_plan_text(plan), nl=False
+    )
+    if plan.problems:
+        raise click.exceptions.Exit(ExitCode.FAILED)
+
+
+@users.command("apply")
+@_project
+@_org
+@_json
+@_prune
+def apply_command(project_dir: Path, org: str, as_json: bool, prune: bool) -> None:
+    """Make the org's users match the project file; a second run changes nothing.
+
+    Permission set licenses are assigned before permission sets and groups. On a failure the
+    output lists what was done and what was not; running it again finishes the job.
+    """
+    project = provision.load_users_project(project_dir, org=org)
+    with provision.open_org(project.project, org) as clients:
+        plan = provision.plan_for(project, clients, prune=prune)
+        if plan.problems:
+            if as_json:
+                click.echo(report.format_plan_json(plan), nl=False)
+            raise UserPlanProblems(
+                f"{len(plan.problems)} problem(s); nothing was written:\n  "
+                + "\n  ".join(plan.problems),
+                plan.problems,
+            )
+        if not as_json:
+            click.echo(report.format_plan_text(plan), nl=False, err=True)
+        result = apply_plan(clients.rest, plan, on_step=None if as_json else _progress)
+    out = report.format_apply_json(result, plan) if as_json else report.format_apply_text(result)
+    click.echo(out, nl=False)
+    if not result.ok:
+        raise click.exceptions.Exit(ExitCode.REMOTE if result.remote_failure else ExitCode.FAILED)
+
+
+def _progress(step: StepResult) -> None:
+    click.echo(f"{step.outcome.value}: {describe_step(step.step)}", err=True)
+
+
+@cli.command("doctor")
+@_project
+@_org
+@_json
+def doctor_command(project_dir: Path, org: str, as_json: bool) -> None:
+    """Check what the org supports for API-only users and whether the project's users are right.
+
+    Runs without a project file too (then only the org checks). Exits 1 on any problem.
+    """
+    has_project = (project_dir / PROJECT_FILE).is_file() or project_dir.is_file()
+    project = provision.load_users_project(project_dir, org=org) if has_project else None
+    if project is not None:
+        opened = provision.open_org(project.project, org)
+    else:
+        opened = provision.open_org_without_project(project_dir, org)
+    with opened as clients:
+        result = provision.doctor_for(project, clients)
+    click.echo(
+        report.format_doctor_json(result) if as_json else report.format_doctor_text(result),
+        nl=False,
+    )
+    if result.status is Status.PROBLEM:
+        raise click.exceptions.Exit(ExitCode.FAILED)
