@@ -21,6 +21,7 @@ _COMMAND_MODULES = {
     "emulator": "apionly_deploy.cli.emulator",
     "diff": "apionly_deploy.cli.diff",
     "deploy": "apionly_deploy.cli.deploy",
+    "retrieve": "apionly_deploy.cli.retrieve",
     "users": "apionly_deploy.cli.users",
     "doctor": "apionly_deploy.cli.users",
 }

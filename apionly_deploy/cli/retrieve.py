@@ -1,0 +1,143 @@
+"""`retrieve`: bring an org's Profiles, Permission Sets and Groups into the project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from apionly_deploy.cli import cli
+
+
+@cli.command()
+@click.option(
+    "-p",
+    "--project",
+    "project_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    show_default=True,
+    envvar="APIONLY_PROJECT",
+    show_envvar=True,
+    help="Project folder (holding apionly.toml).",
+)
+@click.option(
+    "-o",
+    "--target-org",
+    "org",
+    required=True,
+    metavar="ORG",
+    help="Org from [orgs.NAME], 'local' or 'env'.",
+)
+@click.option(
+    "--permission-set",
+    "permission_sets",
+    multiple=True,
+    metavar="NAME",
+    help="Permission set to retrieve (repeatable).",
+)
+@click.option(
+    "--profile", "profiles", multiple=True, metavar="NAME", help="Profile to retrieve (repeatable)."
+)
+@click.option(
+    "--permission-set-group",
+    "groups",
+    multiple=True,
+    metavar="NAME",
+    help="Permission set group to retrieve (repeatable).",
+)
+@click.option(
+    "--all", "everything", is_flag=True, help="Retrieve every profile, permission set and group."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write the files [default: PROJECT/retrieved/ORG].",
+)
+@click.option(
+    "--format",
+    "layout",
+    type=click.Choice(["source", "mdapi"]),
+    default="source",
+    show_default=True,
+    help="source: sfdx layout (force-app/main/default); mdapi.",
+)
+@click.option(
+    "--to-config",
+    is_flag=True,
+    help="Also add what was retrieved to apionly.toml (tables it lacks only).",
+)
+@click.option(
+    "--wait",
+    "wait_minutes",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    metavar="MIN",
+    help="Give up after MIN minutes (exit 4).",
+)
+def retrieve(
+    project_dir: Path,
+    org: str,
+    permission_sets: tuple[str, ...],
+    profiles: tuple[str, ...],
+    groups: tuple[str, ...],
+    everything: bool,
+    out_dir: Path | None,
+    layout: str,
+    to_config: bool,
+    wait_minutes: float,
+) -> None:
+    """Retrieve Profiles, Permission Sets and Groups (by name, or --all) into source files."""
+    from apionly_deploy import retrieve as retrieving
+    from apionly_deploy.auth import resolve_org
+    from apionly_deploy.config import PROJECT_FILE, load_project
+    from apionly_deploy.deploy import connect
+    from apionly_deploy.model import Kind
+
+    if not (everything or permission_sets or profiles or groups):
+        raise click.UsageError(
+            "name what to retrieve (--permission-set, --profile, "
+            "--permission-set-group) or pass --all"
+        )
+    project_file = project_dir / PROJECT_FILE
+    project = load_project(project_dir) if project_file.is_file() else None
+    tables = project.orgs if project is not None else {}
+    target = resolve_org(org, tables, base_dir=project_dir, environ=os.environ)
+    selection = retrieving.Selection(
+        {
+            Kind.PERMISSION_SET: permission_sets,
+            Kind.PROFILE: profiles,
+            Kind.PERMISSION_SET_GROUP: groups,
+        },
+        everything=everything,
+    )
+    api_version = project.api_version if project is not None else None
+    out = out_dir or project_dir / "retrieved" / org
+    with connect(target, project_dir=project_dir, api_version=api_version) as conn:
+        got = retrieving.retrieve_into(
+            conn.client(),
+            selection,
+            out_dir=out,
+            layout=layout,
+            timeout=wait_minutes * 60,
+            relogin=conn.relogin,
+        )
+        version = conn.api_version
+    for message in got.messages:
+        click.echo(f"warning: {message}", err=True)
+    click.echo(f"retrieved {len(got.components)} component(s) from {org} into {out}")
+    for component in got.components:
+        click.echo(f"  {component.kind}  {component.name}")
+    if to_config:
+        converted, skipped = retrieving.add_to_project(
+            project_file, got.components, api_version=version, origin=f"org {org}"
+        )
+        added = len(got.components) - len(skipped)
+        click.echo(f"added {added} table(s) to {project_file}")
+        for item in skipped:
+            click.echo(f"  skipped (already declared): {item}")
+        for item in converted.dropped:
+            click.echo(f"  not expressible in {PROJECT_FILE}, left out: {item}", err=True)
