@@ -460,3 +460,11 @@ def test_without_the_ca_requests_ca_bundle_is_honoured(emulator, tmp_path, monke
     table.pop("ca_cert")
     org = org_config_from_table("ci", table, base_dir=tmp_path)
     _login(org, {"APIONLY_CI_CLIENT_SECRET": emulator.client_secret})
+
+
+def test_file_paths_expand_home_and_are_relative_to_the_project(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    org = org_config_from_table("dev", {"auth": "sfdx-url", "auth_url_file": "~/dev-url",
+                                        "ca_cert": "certs/ca.pem"}, base_dir=tmp_path)  # fmt: skip
+    assert org.secrets["auth_url"].file == tmp_path / "home" / "dev-url"
+    assert org.ca_cert == tmp_path / "certs" / "ca.pem"

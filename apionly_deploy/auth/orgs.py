@@ -139,7 +139,7 @@ def org_config_from_table(name: str, table: Mapping[str, Any], *, base_dir: Path
     secrets: dict[str, Secret] = {}
     for key in SECRETS:
         if f"{key}_file" in values:
-            secrets[key] = Secret(file=base_dir / values[f"{key}_file"])
+            secrets[key] = Secret(file=_path(base_dir, values[f"{key}_file"]))
         elif f"{key}_env" in values:
             secrets[key] = Secret(env=values[f"{key}_env"])
     org = OrgConfig(
@@ -150,13 +150,18 @@ def org_config_from_table(name: str, table: Mapping[str, Any], *, base_dir: Path
         username=values.get("username"),
         client_id=values.get("client_id"),
         audience=values.get("audience"),
-        key_file=base_dir / values["key_file"] if "key_file" in values else None,
-        ca_cert=base_dir / values["ca_cert"] if "ca_cert" in values else None,
+        key_file=_path(base_dir, values["key_file"]) if "key_file" in values else None,
+        ca_cert=_path(base_dir, values["ca_cert"]) if "ca_cert" in values else None,
         api_version=values.get("api_version"),
         secrets=secrets,
     )
     _check_needs(org, where, set(values))
     return org
+
+
+def _path(base_dir: Path, value: str) -> Path:
+    """Return a path from the project file: ``~`` expanded, relative to the project folder."""
+    return base_dir / Path(value).expanduser()
 
 
 def _check_needs(org: OrgConfig, where: str, given: set[str]) -> None:
