@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
+from users_support import scripted
 
 from apionly_deploy.emulator import EmulatorInfo
 from apionly_deploy.errors import (
@@ -110,35 +110,6 @@ def test_verify_is_passed_per_request_despite_requests_ca_bundle(
 def test_describe_of_permission_set_lists_api_user_only(emulator: EmulatorInfo) -> None:
     fields = {f["name"] for f in client_for(emulator).describe("PermissionSet")["fields"]}
     assert "PermissionsApiUserOnly" in fields
-
-
-class Scripted(BaseAdapter):
-    """A transport that answers from a script and records what was sent."""
-
-    def __init__(self, answers: list[tuple[int, Any]]) -> None:
-        super().__init__()
-        self.answers = answers
-        self.sent: list[requests.PreparedRequest] = []
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        self.sent.append(request)
-        status, body = self.answers.pop(0)
-        response = requests.Response()
-        response.status_code = status
-        response._content = b"" if body is None else json.dumps(body).encode()
-        response.url = request.url or ""
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
-
-
-def scripted(*answers: tuple[int, Any]) -> tuple[RestClient, Scripted]:
-    session = requests.Session()
-    adapter = Scripted(list(answers))
-    session.mount("https://", adapter)
-    return RestClient(session, "https://acme.my.salesforce.com", "00D!t"), adapter
 
 
 def test_query_follows_next_records_url() -> None:

@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner, Result
+from requests.adapters import BaseAdapter
 
 from apionly_deploy.cli import cli
 from apionly_deploy.emulator import EmulatorInfo
+from apionly_deploy.rest_api import RestClient
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-project"
 ERP = "erp.integration@acme.example"
@@ -75,3 +78,34 @@ def drop_user(project: Path, username: str) -> None:
     start = text.index(f'[users."{username}"]')
     end = text.find("\n[", start + 1)
     path.write_text(text[:start] + (text[end + 1 :] if end != -1 else ""))
+
+
+class Scripted(BaseAdapter):
+    """A transport that answers from a script and records what was sent (for shapes the
+    emulator cannot be made to produce)."""
+
+    def __init__(self, answers: list[tuple[int, Any]]) -> None:
+        super().__init__()
+        self.answers = answers
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.sent.append(request)
+        status, body = self.answers.pop(0)
+        response = requests.Response()
+        response.status_code = status
+        response._content = b"" if body is None else json.dumps(body).encode()
+        response.url = request.url or ""
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def scripted(*answers: tuple[int, Any]) -> tuple[RestClient, Scripted]:
+    """Return a REST client whose transport plays ``answers`` in order."""
+    session = requests.Session()
+    adapter = Scripted(list(answers))
+    session.mount("https://", adapter)
+    return RestClient(session, "https://acme.my.salesforce.com", "00D!t"), adapter
