@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from apionly_deploy.emulator import oauth, rest, soap, soap_login, soap_metadata
 from apionly_deploy.emulator.faults import FaultKind, FaultRule
@@ -74,7 +74,9 @@ class App:
         if response is None:
             self.org.deploys.tick()
             response = self._dispatch(request, soap_request, operation)
-        self.requests.add(LoggedRequest(request.method, request.path, operation, response.status))
+        if not request.path.startswith("/_emulator/"):
+            entry = LoggedRequest(request.method, request.path, operation, response.status)
+            self.requests.add(entry)
         return response
 
     def _inject(self, operation: str, request: Request) -> Response | None:
@@ -157,20 +159,7 @@ class App:
             faults.expire_sessions_after(calls if isinstance(calls, int) else None)
             return Response(204)
         if request.path == "/_emulator/requests" and request.method == "GET":
-            return json_response(
-                200,
-                [
-                    e.__dict__
-                    if hasattr(e, "__dict__")
-                    else {
-                        "method": e.method,
-                        "path": e.path,
-                        "operation": e.operation,
-                        "status": e.status,
-                    }
-                    for e in self.requests.entries()
-                ],
-            )
+            return json_response(200, [asdict(e) for e in self.requests.entries()])
         return rest_error(404, "NOT_FOUND", "The requested resource does not exist")
 
 

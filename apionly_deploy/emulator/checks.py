@@ -46,6 +46,16 @@ def is_known_permission(name: str) -> bool:
     return True if result is None else bool(result)
 
 
+def canonical_permission(name: str) -> str | None:
+    """Return a user permission's exact name for any casing (None when unknown)."""
+    if is_known_permission(name):
+        return name
+    suggestion = _call("suggest_user_permission", name)
+    if isinstance(suggestion, str) and suggestion.lower() == name.lower():
+        return suggestion
+    return None
+
+
 def required_permissions(name: str) -> tuple[str, ...]:
     result = _call("required_user_permissions", name)
     return tuple(result) if isinstance(result, Iterable) and not isinstance(result, str) else ()

@@ -185,7 +185,7 @@ def describe(sobject: str) -> dict[str, Any]:
     names = list(sobjects.all_fields(sobject))
     if sobject in sobjects.WITH_PERMISSIONS:
         module = checks.knowledge()
-        known = getattr(module, "user_permission_names", None) if module else None
+        known = getattr(module, "known_user_permissions", None) if module else None
         extra = sorted(known()) if callable(known) else ["ApiEnabled", "ApiUserOnly", "ViewSetup"]
         names += [f"Permissions{name}" for name in extra]
     return {

@@ -47,6 +47,11 @@ PROFILES = (
     ("StandardAul", "Salesforce Platform", ("ApiEnabled", "ChatterInternalUser")),
     ("Minimum Access - Salesforce", "Salesforce", ()),
     (
+        "Salesforce API Only System Integrations",
+        "Salesforce Integration",
+        ("ApiEnabled", "ApiUserOnly", "ChatterInternalUser"),
+    ),
+    (
         "Minimum Access - API Only Integrations",
         "Salesforce Integration",
         ("ApiEnabled", "ApiUserOnly", "ChatterInternalUser"),

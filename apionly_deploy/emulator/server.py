@@ -15,6 +15,9 @@ from apionly_deploy.emulator.app import App
 from apionly_deploy.emulator.http import Request, Response
 
 log = logging.getLogger(__name__)
+#: An oversized body is drained up to this size before the 413 answer; beyond it, the
+#: connection is closed unread.
+_DISCARD_LIMIT = 1024 * 1024 * 1024
 
 
 def is_loopback(host: str) -> bool:
@@ -57,8 +60,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._read_chunked(limit)
         length = int(self.headers.get("Content-Length") or 0)
         if length > limit:
+            self._discard(length)
             return None
         return self.rfile.read(length) if length else b""
+
+    def _discard(self, length: int) -> None:
+        """Read and drop an oversized body so the client sees the answer, not a reset."""
+        remaining = min(length, _DISCARD_LIMIT)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1024 * 1024))
+            if not chunk:
+                return
+            remaining -= len(chunk)
 
     def _read_chunked(self, limit: int) -> bytes | None:
         parts: list[bytes] = []

@@ -114,8 +114,8 @@ def canonical_field(sobject: str, name: str) -> str | None:
         if field.lower() == lowered:
             return field
     if sobject in WITH_PERMISSIONS and lowered.startswith("permissions") and len(name) > 11:
-        permission = name[11:]
-        if checks.is_known_permission(permission):
+        permission = checks.canonical_permission(name[11:])
+        if permission is not None:
             return "Permissions" + permission
     return None
 

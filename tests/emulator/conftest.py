@@ -6,6 +6,7 @@ import base64
 import io
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ from lxml import etree
 from apionly_deploy.emulator import EmulatorInfo
 from apionly_deploy.xmldoc import METADATA_NS, parse_bytes
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = {"soapenv": SOAPENV, "m": METADATA_NS}
+__all__ = ["METADATA_NS", "SOAPENV"]
 
 
 def permission_set(

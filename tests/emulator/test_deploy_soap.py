@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 from apionly_deploy.emulator import EmulatorInfo
+from apionly_deploy.xmldoc import METADATA_NS
 from tests.emulator.conftest import (
     Soap,
+    deploy_body,
     make_zip,
     package_xml,
     permission_set,
@@ -82,3 +86,187 @@ def test_package_xml_wildcard_deploys_every_file(soap: Soap) -> None:
     }
     result = soap.wait(soap.deploy(make_zip(files)))
     assert text(result, "numberComponentsDeployed") == "2"
+
+
+def test_unknown_user_permission_is_refused_in_salesforce_words(soap: Soap) -> None:
+    result = soap.wait(soap.deploy(ps_zip(xml=permission_set("ApiEnabled", "ViewSetupX"))))
+    assert text(result, "status") == "Failed"
+    assert texts(result, "details/componentFailures/problem") == [
+        "Unknown user permission: ViewSetupX"
+    ]
+    assert texts(result, "details/componentFailures/lineNumber") == ["9"]
+
+
+def test_missing_permission_dependency_is_refused(soap: Soap) -> None:
+    result = soap.wait(soap.deploy(ps_zip(xml=permission_set("ModifyAllData"))))
+    assert texts(result, "details/componentFailures/problem") == [
+        "Permission ModifyAllData depends on permission(s): ViewAllData"
+    ]
+
+
+def test_permission_set_deploy_replaces_the_whole_set(emulator: EmulatorInfo, soap: Soap) -> None:
+    soap.wait(soap.deploy(ps_zip(xml=permission_set("ApiEnabled", "ViewSetup"))))
+    soap.wait(soap.deploy(ps_zip(xml=permission_set("ViewSetup"))))
+    stored = emulator.org.store.get_component("PermissionSet", "ERP_Integration")
+    assert stored is not None
+    assert b"ApiEnabled" not in stored.xml and b"ViewSetup" in stored.xml
+    record = emulator.org.store.find_record("PermissionSet", Name="ERP_Integration")
+    assert record is not None
+    assert (record["PermissionsApiEnabled"], record["PermissionsViewSetup"]) == (False, True)
+
+
+def profile_xml(*permissions: str, extra: str = "") -> bytes:
+    entries = "".join(
+        f"<userPermissions><enabled>true</enabled><name>{p}</name></userPermissions>"
+        for p in permissions
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Profile xmlns="{METADATA_NS}">'
+        f"{extra}{entries}</Profile>\n"
+    ).encode()
+
+
+def test_profile_deploy_patches_what_it_names_and_keeps_the_rest(
+    emulator: EmulatorInfo, soap: Soap
+) -> None:
+    """Deploying ViewSetup to Minimum Access - API Only keeps its ApiUserOnly (a patch)."""
+    name = "Minimum Access - API Only Integrations"
+    files = {
+        "package.xml": package_xml(("Profile", [name])),
+        f"profiles/{name}.profile": profile_xml("ViewSetup"),
+    }
+    assert text(soap.wait(soap.deploy(make_zip(files))), "status") == "Succeeded"
+    stored = emulator.org.store.get_component("Profile", name)
+    assert stored is not None
+    assert b"<name>ApiUserOnly</name>" in stored.xml
+    assert b"<name>ViewSetup</name>" in stored.xml
+
+
+def test_api_only_on_a_license_that_forbids_it_is_refused(soap: Soap) -> None:
+    files = {
+        "package.xml": package_xml(("Profile", ["Platform API"])),
+        "profiles/Platform API.profile": profile_xml(
+            "ApiEnabled", "ApiUserOnly", extra="<userLicense>Salesforce Platform</userLicense>"
+        ),
+    }
+    result = soap.wait(soap.deploy(make_zip(files)))
+    assert texts(result, "details/componentFailures/problem") == [
+        "The user license doesn't allow the permission: ApiUserOnly"
+    ]
+
+
+def test_rollback_off_keeps_the_good_components(emulator: EmulatorInfo, soap: Soap) -> None:
+    files = {
+        "package.xml": package_xml(("PermissionSet", ["Good", "Bad"])),
+        "permissionsets/Good.permissionset": permission_set("ApiEnabled", label="Good"),
+        "permissionsets/Bad.permissionset": permission_set("NoSuchPerm", label="Bad"),
+    }
+    result = soap.wait(soap.deploy(make_zip(files), rollbackOnError=False))
+    assert text(result, "status") == "SucceededPartial"
+    assert emulator.org.store.get_component("PermissionSet", "Good") is not None
+    assert emulator.org.store.get_component("PermissionSet", "Bad") is None
+
+
+def test_rollback_on_keeps_everything_out(emulator: EmulatorInfo, soap: Soap) -> None:
+    files = {
+        "package.xml": package_xml(("PermissionSet", ["Good", "Bad"])),
+        "permissionsets/Good.permissionset": permission_set("ApiEnabled", label="Good"),
+        "permissionsets/Bad.permissionset": permission_set("NoSuchPerm", label="Bad"),
+    }
+    result = soap.wait(soap.deploy(make_zip(files)))
+    assert (text(result, "status"), text(result, "numberComponentErrors")) == ("Failed", "1")
+    assert emulator.org.store.get_component("PermissionSet", "Good") is None
+
+
+def test_group_naming_an_unknown_set_fails_and_one_in_the_same_deploy_works(soap: Soap) -> None:
+    group = (
+        f'<PermissionSetGroup xmlns="{METADATA_NS}"><label>G</label>'
+        "<permissionSets>{}</permissionSets></PermissionSetGroup>"
+    )
+    files = {
+        "package.xml": package_xml(("PermissionSet", ["A"]), ("PermissionSetGroup", ["G", "H"])),
+        "permissionsets/A.permissionset": permission_set("ApiEnabled", label="A"),
+        "permissionsetgroups/G.permissionsetgroup": group.format("A").encode(),
+        "permissionsetgroups/H.permissionsetgroup": group.format("Nope").encode(),
+    }
+    result = soap.wait(soap.deploy(make_zip(files), rollbackOnError=False))
+    assert texts(result, "details/componentFailures/problem") == [
+        "In field: permissionSets - no PermissionSet named Nope found"
+    ]
+    assert "G" in texts(result, "details/componentSuccesses/fullName")
+
+
+def test_destructive_changes_delete_a_set(emulator: EmulatorInfo, soap: Soap) -> None:
+    soap.wait(soap.deploy(ps_zip()))
+    files = {
+        "package.xml": package_xml(),
+        "destructiveChanges.xml": package_xml(("PermissionSet", ["ERP_Integration"])),
+    }
+    result = soap.wait(soap.deploy(make_zip(files)))
+    assert text(result, "status") == "Succeeded"
+    assert texts(result, "details/componentSuccesses/deleted") == ["false", "true"]
+    assert emulator.org.store.get_component("PermissionSet", "ERP_Integration") is None
+    assert emulator.org.store.find_record("PermissionSet", Name="ERP_Integration") is None
+
+
+def test_cancel_a_deploy_that_never_finishes(emulator: EmulatorInfo, soap: Soap) -> None:
+    emulator.configure(never_finish=True)
+    job = soap.deploy(ps_zip())
+    assert text(soap.status(job), "status") == "InProgress"
+    reply = soap.call(f"<m:cancelDeploy><m:String>{job}</m:String></m:cancelDeploy>")
+    assert text(reply, "done") == "false"
+    assert text(soap.status(job), "status") == "Canceled"
+    assert emulator.org.store.get_component("PermissionSet", "ERP_Integration") is None
+
+
+def test_time_based_timing_follows_the_injected_clock(emulator: EmulatorInfo, soap: Soap) -> None:
+    now = [1_700_000_000.0]
+    emulator.configure(deploy_polls=None, deploy_seconds=10.0, clock=lambda: now[0])
+    job = soap.deploy(ps_zip())
+    assert text(soap.status(job), "status") == "Pending"
+    now[0] += 5
+    assert text(soap.status(job), "status") == "InProgress"
+    now[0] += 5
+    result = soap.status(job)
+    assert text(result, "status") == "Succeeded"
+    assert text(result, "completedDate") == "2023-11-14T22:13:30.000Z"
+
+
+def test_unknown_job_id_gets_invalid_cross_reference_key(soap: Soap) -> None:
+    response = soap.raw(
+        "<m:checkDeployStatus><m:asyncProcessId>0AfDn00000000ZZZZZ</m:asyncProcessId>"
+        "<m:includeDetails>true</m:includeDetails></m:checkDeployStatus>"
+    )
+    assert response.status_code == 500
+    assert "<faultcode>sf:INVALID_CROSS_REFERENCE_KEY</faultcode>" in response.text
+
+
+def test_run_specified_tests_without_tests_is_refused(soap: Soap) -> None:
+    response = soap.raw(deploy_body(ps_zip(), testLevel="RunSpecifiedTests"))
+    assert response.status_code == 500
+    assert "sf:INVALID_OPERATION" in response.text
+
+
+def test_quick_deploy_twice_is_refused(soap: Soap) -> None:
+    validation = soap.deploy(ps_zip(), checkOnly=True)
+    soap.wait(validation)
+    body = (
+        f"<m:deployRecentValidation><m:validationId>{validation}</m:validationId>"
+        "</m:deployRecentValidation>"
+    )
+    soap.call(body)
+    response = soap.raw(body)
+    assert response.status_code == 500
+    assert "sf:INVALID_ID_FIELD" in response.text
+
+
+def test_deploy_options_in_any_order_and_python_style_booleans(soap: Soap) -> None:
+    """simple-salesforce sends "False" and stray text; Salesforce accepts both, so do we."""
+    data = ps_zip()
+    body = (
+        f"<m:deploy><m:ZipFile>{base64.b64encode(data).decode()}</m:ZipFile><m:DeployOptions>"
+        "<m:singlePackage>True</m:singlePackage>None<m:checkOnly>False</m:checkOnly>"
+        "<m:rollbackOnError>True</m:rollbackOnError></m:DeployOptions></m:deploy>"
+    )
+    job = text(soap.call(body), "id")
+    assert text(soap.wait(job), "status") == "Succeeded"
