@@ -167,3 +167,9 @@ class UserPlanProblems(ApionlyError):
     def __init__(self, message: str, problems: tuple[str, ...]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class UsersNotApplied(ApionlyError):
+    """The deploy succeeded but some user steps did not; `users apply` finishes them."""
+
+    exit_code = ExitCode.FAILED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from users_support import (
@@ -21,9 +22,12 @@ from users_support import (
 
 from apionly_deploy import provision
 from apionly_deploy.auth import org_from_env
-from apionly_deploy.deploy import connect
+from apionly_deploy.cli.users import with_users
+from apionly_deploy.deploy import Outcome, Verb, connect
 from apionly_deploy.emulator import EmulatorInfo
-from apionly_deploy.user_apply import Outcome, apply_plan
+from apionly_deploy.metadata_api import DeployResult, DeployStatus
+from apionly_deploy.user_apply import Outcome as StepOutcome
+from apionly_deploy.user_apply import apply_plan
 
 
 @pytest.fixture
@@ -194,12 +198,12 @@ def test_username_taken_between_plan_and_apply_is_explained(
     # one by one (no composite API), the billing create before it stays done; in a composite
     # all-or-none batch it is rolled back: either way the org matches what the result says
     billing_created = org_user(emulator, BILLING) is not None
-    assert first.outcome is (Outcome.DONE if billing_created else Outcome.NOT_ATTEMPTED)
-    failed = result.of(Outcome.FAILED)
+    assert first.outcome is (StepOutcome.DONE if billing_created else StepOutcome.NOT_ATTEMPTED)
+    failed = result.of(StepOutcome.FAILED)
     assert len(failed) == 1 and failed[0].step.username == ERP
     assert failed[0].message is not None
     assert "is taken, most likely in another Salesforce org" in failed[0].message
-    assert [r.step.kind.value for r in result.of(Outcome.NOT_ATTEMPTED)][-2:] == [
+    assert [r.step.kind.value for r in result.of(StepOutcome.NOT_ATTEMPTED)][-2:] == [
         "assign_permission_set_license", "assign_permission_set_group",
     ]  # fmt: skip
 
@@ -229,17 +233,22 @@ def test_a_failure_mid_apply_says_what_was_done_and_a_rerun_finishes(
     assert assigned(emulator, ERP)["groups"] == {"ERP_Integration"}
 
 
-def test_deploy_with_users_hook_applies_on_the_deploy_session(
-    deployed: Path, emulator: EmulatorInfo
+@pytest.mark.parametrize("check_only", [False, True])
+def test_deploy_with_users_applies_after_a_real_deploy_only(
+    deployed: Path, emulator: EmulatorInfo, check_only: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`deploy start --with-users` calls provision.apply_users_after_deploy(connection, dir)."""
+    """`deploy start --with-users` wraps the deploy action: users follow a saved deploy only."""
     import os
 
+    succeeded = DeployResult("0Af1", DeployStatus.SUCCEEDED, True, True, check_only=check_only)
+    action = with_users(lambda run: Outcome(run.conn.name, Verb.START, "0Af1", succeeded),
+                        deployed)  # fmt: skip
     with connect(org_from_env(os.environ), project_dir=deployed) as connection:
-        plan, result = provision.apply_users_after_deploy(connection, deployed)
-    assert result.ok and len(result.results) == 4
-    assert plan.count(plan.users[0].action) == 2
-    assert org_user(emulator, ERP) is not None
+        outcome = action(SimpleNamespace(conn=connection))
+    assert outcome.error is None
+    assert (org_user(emulator, ERP) is None) is check_only
+    printed = capsys.readouterr().out
+    assert printed.endswith("Applied 4 of 4 step(s).\n") or (check_only and printed == "")
 
 
 def test_sandbox_gets_its_username_suffix(tmp_path: Path, emulator: EmulatorInfo,

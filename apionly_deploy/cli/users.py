@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,9 +13,9 @@ from apionly_deploy import provision
 from apionly_deploy.cli import cli
 from apionly_deploy.config import PROJECT_FILE
 from apionly_deploy.doctor import Status
-from apionly_deploy.errors import ExitCode, UserPlanProblems
+from apionly_deploy.errors import ApionlyError, ExitCode, UserPlanProblems, UsersNotApplied
 from apionly_deploy.report import users as report
-from apionly_deploy.user_apply import StepResult, apply_plan, describe_step
+from apionly_deploy.user_apply import Outcome, StepResult, apply_plan, describe_step
 
 _project = click.option(
     "-p", "--project", "project_dir", type=click.Path(path_type=Path), default=Path("."),
@@ -113,3 +116,32 @@ def doctor_command(project_dir: Path, org: str, as_json: bool) -> None:
     )
     if result.status is Status.PROBLEM:
         raise click.exceptions.Exit(ExitCode.FAILED)
+
+
+def with_users(
+    action: Callable[[Any], Any], project_dir: Path, *, prune: bool = False
+) -> Callable[[Any], Any]:
+    """Wrap a deploy action so users are applied on the same session after a real success.
+
+    For ``deploy start --with-users``: the deploy CLI does
+    ``if kw["with_users"]: action = with_users(action, project_dir)``. A check-only, failed or
+    detached deploy applies nothing; a users failure becomes the target's error.
+    """
+
+    def wrapped(run: Any) -> Any:
+        outcome = action(run)
+        result = outcome.result
+        if outcome.error is not None or result is None or not result.success or result.check_only:
+            return outcome
+        try:
+            _plan, applied = provision.apply_users_after_deploy(run.conn, project_dir, prune=prune)
+        except ApionlyError as exc:
+            return dataclasses.replace(outcome, error=exc)
+        click.echo(report.format_apply_text(applied), nl=False)
+        if not applied.ok:
+            failed = len(applied.results) - len(applied.of(Outcome.DONE))
+            error = UsersNotApplied(f"users apply on {run.conn.name!r}: {failed} step(s) not done")
+            return dataclasses.replace(outcome, error=error)
+        return outcome
+
+    return wrapped
