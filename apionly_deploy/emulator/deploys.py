@@ -159,12 +159,14 @@ class DeployEngine:
             self._store.update_job(job_id, state)
             return state
         progress = _progress(state, now)
+        if not poll and progress == state.get("progress", 0.0) and progress < 1.0:
+            return state  # nothing moved: spare the write (tick runs on every request)
         state["progress"] = min(progress, 1.0)
         if progress >= 1.0:
             self._complete(job_id, state, now)
         elif progress > 0 and state["status"] == "Pending":
             state.update(status="InProgress", started=now, modified=now)
-        elif poll or progress > 0:
+        else:
             state["modified"] = now
         self._store.update_job(job_id, state)
         return state
