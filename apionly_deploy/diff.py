@@ -122,6 +122,20 @@ def compare(base: Side, head: Side) -> Comparison:
     return Comparison(base.label, head.label, tuple(changes), base.notes + head.notes)
 
 
+def without_stays(comparison: Comparison) -> Comparison:
+    """Return ``comparison`` without the Profile entries that stay as they are, noting how many.
+
+    Against an org, everything a retrieved Profile holds beyond the project's file "stays":
+    true, but not a change worth a line.
+    """
+    kept = tuple(c for c in comparison.changes if c.action is not Action.STAYS)
+    dropped = len(comparison.changes) - len(kept)
+    if not dropped:
+        return comparison
+    note = f"{dropped} Profile entries the project does not manage stay as they are (not listed)"
+    return replace(comparison, changes=kept, notes=(*comparison.notes, note))
+
+
 def diff_bundles(
     old: Iterable[Component],
     new: Iterable[Component],
@@ -164,8 +178,12 @@ def diff_components(old: Component | None, new: Component) -> list[Change]:
         changes.extend(_container_changes(base, old, new))
     else:
         raise ValueError(f"cannot compare a {old.kind} with a {new.kind}")
-    if base.new:  # a label or description of a new component is not worth a line
-        changes = [c for c in changes if c.category is not Category.SETTING]
+    if base.new:  # a new component: no label line, and its license is set, not changed
+        changes = [
+            replace(c, action=Action.ADD) if c.category is Category.LICENSE else c
+            for c in changes
+            if c.category is not Category.SETTING
+        ]
     if new.kind is Kind.MUTING_PERMISSION_SET:
         changes = [_invert(change) for change in changes]
     changes.sort(key=sort_key)

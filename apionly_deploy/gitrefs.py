@@ -1,4 +1,5 @@
-"""Where the two sides of a diff come from: files or folders, a project at a git ref, a project now.
+"""Where the two sides of a diff come from: files or folders, the project at a git ref or now,
+and what an org holds now.
 
 A project at a git ref is exported with ``git archive`` into a temporary folder and rendered
 there, so the user's checkout, index and worktree list are never touched.
@@ -11,13 +12,14 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from apionly_deploy import names
 from apionly_deploy.diff import Side
 from apionly_deploy.errors import ApionlyError, DiffInputError
+from apionly_deploy.model import Kind
 from apionly_deploy.parse import parse_component_bytes, parse_component_file
 
 WORKING_TREE = "working tree"
@@ -205,3 +207,39 @@ def worktree_side(project_dir: Path) -> Side:
     except DiffInputError:
         pass
     return project_side(project_dir, label=WORKING_TREE, notes=notes)
+
+
+# -- an org, now -----------------------------------------------------------------------------
+
+
+def org_sides(
+    project_dir: Path, org: str, *, environ: Mapping[str, str], timeout: float = 600.0
+) -> tuple[Side, Side]:
+    """Return (what ``org`` holds now for the project's components, the project as it is)."""
+    # The deploy stack (auth, SOAP, the local org) loads only for --org.
+    from apionly_deploy.auth import resolve_org
+    from apionly_deploy.config import load_project
+    from apionly_deploy.deploy import connect
+    from apionly_deploy.retrieve import RETRIEVABLE, Selection, retrieve
+    from apionly_deploy.retrieve.files import permission_files, unpack
+
+    head = worktree_side(project_dir)
+    project = load_project(project_dir)
+    wanted: dict[Kind, list[str]] = {}
+    for component in head.components:
+        if component.kind in RETRIEVABLE:
+            wanted.setdefault(component.kind, []).append(component.name)
+    if not wanted:
+        return Side(f"org {org}", ()), head
+    target = resolve_org(org, project.orgs, base_dir=project_dir, environ=environ)
+    with connect(
+        target, project_dir=project_dir, api_version=project.api_version, environ=environ
+    ) as conn:
+        result = retrieve(conn.client(), Selection(wanted), timeout=timeout, relogin=conn.relogin)
+    found = permission_files(unpack(result.zip_file or b""))
+    components = tuple(
+        parse_component_bytes(data, name=name, source=f"org {org}:{kind.folder}/{name}")
+        for (kind, name), data in sorted(found.items())
+    )
+    notes = tuple(f"org {org}: {m.file_name}: {m.problem}" for m in result.messages)
+    return Side(f"org {org}", components, notes=notes), head

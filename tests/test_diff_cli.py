@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE_PROJECT
 from golden import GOLDEN
 
 from apionly_deploy.cli import cli
@@ -173,10 +175,13 @@ def test_usage_errors(run) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_org_mode_is_pending_and_says_so(run) -> None:  # type: ignore[no-untyped-def]
-    result = run("--org", "prod")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: diff --org prod: comparing with an org needs")
+def test_org_mode_with_an_unknown_org_is_a_config_error(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    project = tmp_path / "p"
+    shutil.copytree(SAMPLE_PROJECT, project, ignore=shutil.ignore_patterns(".apionly"))
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["diff", "--org", "nowhere"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Error: no org named 'nowhere'")
 
 
 def test_help_lists_the_modes() -> None:

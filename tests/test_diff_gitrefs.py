@@ -179,3 +179,51 @@ def test_worktree_outside_git_has_no_note(tmp_path: Path) -> None:
     side = worktree_side(tmp_path / "p")
     assert side.notes == ()
     assert {c.name for c in side.components} >= {"Billing API Only"}
+
+
+def test_org_mode_against_the_local_org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before a deploy everything is new; after it nothing differs; then only the edit shows."""
+    project = tmp_path / "p"
+    shutil.copytree(SAMPLE_PROJECT, project, ignore=shutil.ignore_patterns(".apionly"))
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+
+    before = runner.invoke(cli, ["diff", "--org", "local", "--format", "json"])
+    assert before.exit_code == 0, before.output
+    document = json.loads(before.stdout)
+    assert document["base"] == "org local"
+    assert any("named 'ERP_Accounts' cannot be found" in note for note in document["notes"])
+    added = {(c["kind"], c["name"]) for c in document["components"]}
+    assert ("Profile", "Billing API Only") in added
+    licenses = [
+        ch for c in document["components"] for ch in c["changes"] if ch["category"] == "license"
+    ]
+    assert {ch["rule"] for ch in licenses} == {"license-of-new-component"}
+
+    deployed = runner.invoke(cli, ["deploy", "start", "-o", "local"])
+    assert deployed.exit_code == 0, deployed.output
+    same = runner.invoke(cli, ["diff", "--org", "local"])
+    assert (same.exit_code, same.stdout) == (
+        0,
+        "Permission diff: org local -> working tree\n\nNo permission changes.\n",
+    )
+
+    toml = project / "apionly.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace(
+            'label = "ERP Orders"', 'label = "ERP Orders"\nuser_permissions = ["ModifyAllData"]'
+        ).replace(
+            'api_only = true\nobjects = { Account = ["read"]',
+            'api_only = false\nobjects = { Account = ["read"]',
+        ),
+        encoding="utf-8",
+    )
+    after = runner.invoke(cli, ["diff", "--org", "local", "--format", "json", "--fail-on", "high"])
+    assert after.exit_code == 1
+    document = json.loads(after.stdout)
+    assert keys(after.stdout) == {("ERP_Orders", "ModifyAllData", "grant")}
+    assert (
+        document["notes"][-1]
+        == "2 Profile entries the project does not manage stay as they are (not listed)"
+    )

@@ -102,6 +102,7 @@ CASES = [
     (change(Category.COMPONENT, "X", Action.REMOVE), "component-left-in-org", Risk.MEDIUM),
     (change(OBJ, "Account", Action.GRANT, granted=("read",)), "grant-object-read", Risk.LOW),
     (change(FIELD, "Account.Phone", Action.GRANT, granted=("read",)), "grant-field-read", Risk.LOW),
+    (change(Category.LICENSE, "license", Action.ADD), "license-of-new-component", Risk.LOW),
     (change(Category.COMPONENT, "X", Action.ADD), "new-component", Risk.LOW),
     (change(Category.PAGE, "P", Action.GRANT), "grant-other-access", Risk.LOW),
     (change(Category.TAB, "standard-Account", Action.GRANT), "grant-other-access", Risk.LOW),
@@ -211,3 +212,13 @@ def test_unreadable_and_invalid_rule_files(tmp_path: Path) -> None:
     bad.write_text("{")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_rules(bad)
+
+
+def test_docs_list_every_rule_as_in_the_data_file() -> None:
+    """docs/diff.md's rules table matches risk-rules.json, rule by rule and in order."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "diff.md").read_text(encoding="utf-8")
+    rows = [line for line in docs.splitlines() if line.startswith("| `")]
+    listed = [
+        (row.split("|")[1].strip(" `"), row.split("|")[2].strip()) for row in rows if "` |" in row
+    ]
+    assert listed[-len(default_rules()) :] == [(r.id, r.risk.value) for r in default_rules()]

@@ -11,8 +11,8 @@ import click
 
 from apionly_deploy import gitrefs, risk
 from apionly_deploy.cli import cli
-from apionly_deploy.diff import Comparison, Risk, Side, compare
-from apionly_deploy.errors import ApionlyError, ExitCode
+from apionly_deploy.diff import Comparison, Risk, Side, compare, without_stays
+from apionly_deploy.errors import ExitCode
 from apionly_deploy.report import diff as report
 
 _FORMATS: dict[str, Callable[[Comparison], str] | None] = {
@@ -26,7 +26,7 @@ def _sides(project_dir: Path, args: tuple[str, ...], org: str | None) -> tuple[S
     if org is not None:
         if args:
             raise click.UsageError("--org compares the project with the org: give no BASE/HEAD")
-        return _org_side(project_dir, org), gitrefs.worktree_side(project_dir)
+        return gitrefs.org_sides(project_dir, org, environ=os.environ)
     if len(args) == 2 and any(Path(arg).exists() for arg in args):
         return gitrefs.path_sides(Path(args[0]), Path(args[1]))
     if len(args) == 1 and Path(args[0]).is_file():
@@ -36,15 +36,6 @@ def _sides(project_dir: Path, args: tuple[str, ...], org: str | None) -> tuple[S
     if len(args) == 2:
         return base, gitrefs.ref_side(project_dir, args[1])
     return base, gitrefs.worktree_side(project_dir)
-
-
-def _org_side(project_dir: Path, org: str) -> Side:
-    # The org side needs the deployer's retrieve (issue 5), which has not landed yet.
-    raise ApionlyError(
-        f"diff --org {org}: comparing with an org needs `apionly-deploy retrieve`, which this "
-        "build does not have yet; retrieve the org's files and run: apionly-deploy diff DIR "
-        f"{project_dir}"
-    )
 
 
 def _output(comparison: Comparison, fmt: str) -> str:
@@ -76,7 +67,11 @@ def _to_step_summary(comparison: Comparison) -> None:
     show_envvar=True,
     help="Project folder, for git refs and --org.",
 )
-@click.option("--org", metavar="ORG", help="Compare the project with what ORG holds now.")
+@click.option(
+    "--org",
+    metavar="ORG",
+    help="Compare what ORG holds now (retrieved) with the project: [orgs.NAME], local or env.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(list(_FORMATS)), default="text", show_default=True
 )
@@ -111,7 +106,10 @@ def diff_command(
         raise click.UsageError("give at most two refs or paths")
     rules = risk.load_rules(rules_file) if rules_file else None
     base, head = _sides(project_dir, refs_or_paths, org)
-    comparison = risk.assess_comparison(compare(base, head), rules)
+    comparison = compare(base, head)
+    if org is not None:
+        comparison = without_stays(comparison)
+    comparison = risk.assess_comparison(comparison, rules)
     click.echo(_output(comparison, fmt), nl=False)
     _to_step_summary(comparison)
     worst = risk.highest(comparison.changes)
