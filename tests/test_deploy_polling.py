@@ -235,3 +235,38 @@ def test_keyboard_interrupt_propagates_from_sleep():
 
     with pytest.raises(KeyboardInterrupt):
         wait_for_deploy(ScriptedClient([IN_PROGRESS]), "0Af", timeout=60, sleep=sleep, clock=clock)
+
+
+def test_progress_counters_predict_the_end():
+    """Components done at a steady rate: the poll after the last change lands at the end."""
+    clock = FakeClock()
+    total = 40
+    end_time = 23.3
+
+    class Steady(ScriptedClient):
+        def check_deploy_status(self, job_id: str, *, include_details: bool) -> DeployResult:
+            self.calls.append(include_details)
+            if clock.now >= end_time:
+                return status(DeployStatus.SUCCEEDED, deployed=total, total=total, details=True)
+            done = min(int(total * clock.now / end_time), total - 1)
+            return status(DeployStatus.IN_PROGRESS, deployed=done, total=total)
+
+    client = Steady([])
+    result = wait_for_deploy(client, "0Af", timeout=600, sleep=clock.sleep, clock=clock,
+                             components=total)  # fmt: skip
+    assert result.success
+    assert clock.now - end_time < 0.3  # reported within 0.3 s of the end (the cap is 2 s)
+    assert len(client.calls) < end_time  # and with fewer checks than one per second
+
+
+def test_no_prediction_without_progress():
+    from apionly_deploy.deploy.polling import FinishEstimate
+
+    estimate = FinishEstimate()
+    pending = status(DeployStatus.PENDING, total=0)
+    assert estimate.update(0.0, pending) is None
+    assert estimate.update(1.0, status(DeployStatus.IN_PROGRESS, deployed=1, total=4)) is None
+    assert estimate.update(2.0, status(DeployStatus.IN_PROGRESS, deployed=2, total=4)) is None
+    remaining = estimate.update(3.0, status(DeployStatus.IN_PROGRESS, deployed=3, total=4))
+    assert remaining == pytest.approx(0.5)  # changes at 1.5 s and 2.5 s: the end at 3.5 s
+    assert estimate.take_overdue() and not estimate.take_overdue()
