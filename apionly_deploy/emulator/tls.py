@@ -39,32 +39,56 @@ def ensure_certificates(directory: Path) -> TlsFiles:
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "apionly-deploy local org CA")])
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca = (
+    ca = _ca_certificate(ca_key, now)
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = _server_certificate(server_key, ca, ca_key, now)
+    key_pem = server_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    _write(files.server_key, key_pem, private=True)
+    _write(files.server_cert, server.public_bytes(serialization.Encoding.PEM))
+    _write(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM))
+    return files
+
+
+_CA_NAME = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "apionly-deploy local org CA")])
+
+
+def _ca_certificate(key: ec.EllipticCurvePrivateKey, now: dt.datetime) -> x509.Certificate:
+    return (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
+        .subject_name(_CA_NAME)
+        .issuer_name(_CA_NAME)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=_VALID_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_key_usage(cert_sign=True), critical=True)
-        .add_extension(ca_ski, critical=False)
-        .sign(ca_key, hashes.SHA256())
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
     )
-    server_key = ec.generate_private_key(ec.SECP256R1())
+
+
+def _server_certificate(
+    key: ec.EllipticCurvePrivateKey,
+    ca: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    now: dt.datetime,
+) -> x509.Certificate:
     names = [
         x509.DNSName("localhost"),
         x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
         x509.IPAddress(ipaddress.ip_address("::1")),
     ]
-    server = (
+    ca_ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(server_key.public_key())
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=_VALID_DAYS))
@@ -72,27 +96,13 @@ def ensure_certificates(directory: Path) -> TlsFiles:
         .add_extension(_key_usage(cert_sign=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(server_key.public_key()), critical=False
-        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
             critical=False,
         )
         .sign(ca_key, hashes.SHA256())
     )
-    _write(
-        files.server_key,
-        server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
-        private=True,
-    )
-    _write(files.server_cert, server.public_bytes(serialization.Encoding.PEM))
-    _write(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM))
-    return files
 
 
 def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:

@@ -37,6 +37,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 @pytest.fixture
 def sf_env(emulator: EmulatorInfo, tmp_path: Path) -> dict[str, str]:
     assert SF is not None
+    emulator.configure(deploy_polls=1)  # sf polls once a second: keep the runs short
     home = tmp_path / "sf-home"
     home.mkdir()
     env = {
