@@ -20,7 +20,7 @@ from apionly_deploy.errors import (
     SoapFault,
     UnknownJobError,
 )
-from apionly_deploy.metadata_api import DeployOptions, DeployStatus, TestLevel, envelopes
+from apionly_deploy.metadata_api import DeployOptions, DeployStatus, TestLevel, envelopes, soap
 from apionly_deploy.metadata_api import responses as r
 from apionly_deploy.metadata_api.client import check_url, is_loopback
 
@@ -280,7 +280,7 @@ def test_invalid_session_faults_mean_session_expired(name):
 )
 def test_login_faults_are_auth_errors(name):
     with pytest.raises(AuthError, match="INVALID_LOGIN"):
-        r.body_of(sample(name))
+        soap.body_of(sample(name))
 
 
 def test_every_recorded_xml_sample_is_handled_without_a_traceback():
@@ -356,7 +356,7 @@ def test_hostile_xml_is_refused_without_expanding_entities():
         b"<soapenv:Body><x>&lol2;</x></soapenv:Body></soapenv:Envelope>"
     )
     with pytest.raises(ServerError, match="DOCTYPE"):
-        r.body_of(bomb)
+        soap.body_of(bomb)
 
 
 def test_read_metadata_records_become_documents():

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from apionly_deploy.auth.orgs import Flow, OrgConfig
 from apionly_deploy.errors import AuthError, ConfigError, ServerError
-from apionly_deploy.metadata_api import Http, check_url, envelopes, responses
+from apionly_deploy.metadata_api import Http, check_url, envelopes, soap
 
 JWT_LIFETIME = 180  # seconds; Salesforce accepts at most 3 minutes
 #: The client id the Salesforce CLI stores in auth URLs that have none of their own.
@@ -152,12 +152,12 @@ def _partner_headers() -> dict[str, str]:
 def parse_soap_login(data: bytes, *, host: str) -> tuple[str, str]:
     """Return ``(instance_url, session_id)`` from a partner ``login`` response."""
     try:
-        body = responses.body_of(data, source=f"login response from {host}")
+        body = soap.body_of(data, source=f"login response from {host}")
     except AuthError as exc:
         raise AuthError(f"soap-login to {host} refused: {exc}") from None
-    result = responses.child(body, "result")
-    server_url = responses.text(result, "serverUrl") if result is not None else None
-    session_id = responses.text(result, "sessionId") if result is not None else None
+    result = soap.child(body, "result")
+    server_url = soap.text(result, "serverUrl") if result is not None else None
+    session_id = soap.text(result, "sessionId") if result is not None else None
     if not server_url or not session_id:
         raise AuthError(f"soap-login to {host}: the answer has no serverUrl/sessionId")
     parts = urlsplit(server_url)

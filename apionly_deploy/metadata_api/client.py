@@ -13,7 +13,7 @@ import requests
 
 from apionly_deploy import __version__
 from apionly_deploy.errors import ConfigError, NetworkError, ServerError
-from apionly_deploy.metadata_api import envelopes, responses
+from apionly_deploy.metadata_api import envelopes, responses, soap
 from apionly_deploy.metadata_api.results import (
     AsyncResult,
     DeployResult,
@@ -132,7 +132,7 @@ class MetadataClient:
         if response.ok:
             return response.content
         with contextlib.suppress(ServerError):  # a SOAP fault comes with HTTP 500: raise it
-            responses.body_of(response.content, source=f"{operation} response")
+            soap.body_of(response.content, source=f"{operation} response")
         host = urlsplit(self.url).netloc
         raise ServerError(
             f"{host} answered HTTP {response.status_code} {response.reason} to {operation}",
