@@ -24,6 +24,7 @@ _COMMAND_MODULES = {
     "retrieve": "apionly_deploy.cli.retrieve",
     "users": "apionly_deploy.cli.users",
     "doctor": "apionly_deploy.cli.users",
+    "validate": "apionly_deploy.cli.validate",
 }
 
 

@@ -1,0 +1,157 @@
+"""Read just what the semantic rules need from a parsed permission document, quickly.
+
+``parse.parse_component`` builds the whole model, one dataclass per entry; validation of a large
+file needs only the header fields and the user, object and login IP entries, so this reads those
+and leaves field, class and page entries to ``entry_rules`` (which never builds objects for them).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lxml import etree
+
+from apionly_deploy.model import (
+    Kind,
+    LoginIpRange,
+    ObjectPermission,
+    PermissionContainer,
+    UserPermission,
+)
+
+_TRUE = frozenset({"true", "1"})
+_HEADER = {
+    "label": "label",
+    "description": "description",
+    "license": "license",
+    "userLicense": "user_license",
+}
+_FLAGS = {"custom": "custom", "hasActivationRequired": "has_activation_required"}
+_LISTED = ("userPermissions", "objectPermissions", "loginIpRanges")
+SCANNED_ENTRIES = frozenset(_LISTED)
+
+
+def line_of(element: etree._Element) -> int:
+    """Return an element's source line, 0 when lxml does not know it."""
+    line = element.sourceline
+    return line if isinstance(line, int) else 0
+
+
+def namespace_prefix(root: etree._Element) -> str:
+    """Return ``{namespace}`` of the root's tag, or ``""`` when it has none."""
+    tag = root.tag
+    return tag[: tag.index("}") + 1] if isinstance(tag, str) and tag.startswith("{") else ""
+
+
+def _truth(value: str | None) -> bool:
+    return value == "true" or (value is not None and value.strip() in _TRUE)
+
+
+def _opt_truth(value: str | None) -> bool | None:
+    return None if value is None else _truth(value)
+
+
+def _children(entry: etree._Element, cut: int) -> dict[str, str]:
+    return {c.tag[cut:]: (c.text or "") for c in entry if isinstance(c.tag, str)}
+
+
+def _object(f: dict[str, str], line: int) -> ObjectPermission:
+    get = f.get
+    return ObjectPermission(
+        get("object", "").strip(),
+        _truth(get("allowRead")),
+        _truth(get("allowCreate")),
+        _truth(get("allowEdit")),
+        _truth(get("allowDelete")),
+        _truth(get("viewAllRecords")),
+        _truth(get("modifyAllRecords")),
+        _opt_truth(get("viewAllFields")),
+        line,
+    )
+
+
+#: A schema-valid objectPermissions with no optional children holds exactly these, in order.
+_OBJECT_SEVEN = (
+    "allowCreate",
+    "allowDelete",
+    "allowEdit",
+    "allowRead",
+    "modifyAllRecords",
+    "object",
+    "viewAllRecords",
+)
+
+
+def _user(entry: etree._Element, cut: int, valid: bool) -> UserPermission:
+    line = line_of(entry)
+    if valid:  # the schema fixes the children: enabled, name
+        return UserPermission((entry[1].text or "").strip(), _truth(entry[0].text), line)
+    f = _children(entry, cut)
+    return UserPermission(f.get("name", "").strip(), _truth(f.get("enabled")), line)
+
+
+def _object_entry(entry: etree._Element, cut: int, valid: bool) -> ObjectPermission:
+    line = line_of(entry)
+    if valid and len(entry) == len(_OBJECT_SEVEN):
+        # allowCreate, allowDelete, allowEdit, allowRead, modifyAllRecords, object, viewAllRecords
+        c, d, e, r, m, o, v = (child.text for child in entry)
+        return ObjectPermission(
+            (o or "").strip(),
+            r == "true" or _truth(r),
+            c == "true" or _truth(c),
+            e == "true" or _truth(e),
+            d == "true" or _truth(d),
+            v == "true" or _truth(v),
+            m == "true" or _truth(m),
+            None,
+            line,
+        )
+    return _object(_children(entry, cut), line)
+
+
+@lru_cache(maxsize=8)
+def _tags(ns: str) -> tuple[str, str, str, tuple[str, ...]]:
+    header = tuple(ns + t for t in (*_HEADER, *_FLAGS, "fullName"))
+    return ns + "userPermissions", ns + "objectPermissions", ns + "loginIpRanges", header
+
+
+def _ip_range(entry: etree._Element, cut: int) -> LoginIpRange:
+    f = _children(entry, cut)
+    return LoginIpRange(
+        start=f.get("startAddress", "").strip(),
+        end=f.get("endAddress", "").strip(),
+        description=f.get("description"),
+        line=line_of(entry),
+    )
+
+
+def scan_container(
+    root: etree._Element, *, kind: Kind, name: str, source: str, valid: bool = False
+) -> PermissionContainer:
+    """Return a container holding header fields and user, object and login IP entries only.
+
+    ``valid`` (libxml2 accepted the document) lets fixed-shape entries be read by position.
+    """
+    ns = namespace_prefix(root)
+    cut = len(ns)
+    users_tag, objects_tag, ranges_tag, header = _tags(ns)
+    values: dict[str, object] = {}
+    for child in root.iterchildren(*header):
+        tag = child.tag[cut:]
+        if tag == "fullName":
+            name = (child.text or "").strip() or name
+        elif tag in _HEADER:
+            values.setdefault(_HEADER[tag], (child.text or "").strip())
+        else:
+            values[_FLAGS[tag]] = _truth(child.text)
+    return PermissionContainer(
+        kind=kind,
+        name=name,
+        user_permissions=tuple(_user(e, cut, valid) for e in root.iterchildren(users_tag)),
+        object_permissions=tuple(
+            _object_entry(e, cut, valid) for e in root.iterchildren(objects_tag)
+        ),
+        login_ip_ranges=tuple(_ip_range(e, cut) for e in root.iterchildren(ranges_tag)),
+        source=source,
+        **values,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,204 @@
+"""Validation speed: 1,000 permission files holding 200,000 entries, against lxml parsing alone.
+
+The files are generated deterministically (a seeded random generator) with the entry mix of real
+retrieved metadata: mostly field permissions, then classes, pages, user permissions (heavy in
+profiles), objects, record types, tabs, apps and layout assignments; a few files carry
+mistakes, so the rules do real work.
+
+    python benchmarks/bench_validate.py [--files 1000] [--entries 200000] [--repeat 3] [--json OUT]
+
+Measured in one run, best of ``--repeat``:
+  * parse: read every file and parse it with the hardened lxml parser (the physical floor);
+  * validate: ``validate_paths`` on the folder (discovery, version detection, parse, XSD,
+    every rule, findings).
+The ratio parse/validate must be at least 0.5 (validation at least half as fast as parsing);
+exit status 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from apionly_deploy import knowledge, schema
+from apionly_deploy.validate import validate_paths
+from apionly_deploy.xmldoc import parse_bytes
+
+TARGET_RATIO = 0.5
+NS = "http://soap.sforce.com/2006/04/metadata"
+#: Share of each entry kind in permission sets (profiles add user permissions and layouts).
+MIX = {
+    "fieldPermissions": 0.66,
+    "classAccesses": 0.08,
+    "pageAccesses": 0.05,
+    "objectPermissions": 0.04,
+    "recordTypeVisibilities": 0.03,
+    "tabSettings": 0.03,
+    "applicationVisibilities": 0.02,
+    "userPermissions": 0.09,
+}
+
+
+def _b(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _entry(kind: str, i: int, rnd: random.Random, *, profile: bool, perms: list[str]) -> str:
+    obj = f"Object{i % 97}__c"
+    if kind == "fieldPermissions":
+        readable = rnd.random() < 0.8
+        editable = readable and rnd.random() < 0.5
+        body = f"<editable>{_b(editable)}</editable><field>{obj}.Field{i}__c</field>"
+        body += f"<readable>{_b(readable)}</readable>"
+    elif kind == "classAccesses":
+        body = f"<apexClass>Class{i}</apexClass><enabled>{_b(rnd.random() < 0.7)}</enabled>"
+    elif kind == "pageAccesses":
+        body = f"<apexPage>Page{i}</apexPage><enabled>{_b(rnd.random() < 0.7)}</enabled>"
+    elif kind == "objectPermissions":
+        edit = rnd.random() < 0.5
+        body = (
+            f"<allowCreate>{_b(edit)}</allowCreate><allowDelete>false</allowDelete>"
+            f"<allowEdit>{_b(edit)}</allowEdit><allowRead>true</allowRead>"
+            f"<modifyAllRecords>false</modifyAllRecords><object>Object{i}__c</object>"
+            "<viewAllRecords>false</viewAllRecords>"
+        )
+    elif kind == "recordTypeVisibilities":
+        default = "<default>false</default>" if profile else ""
+        body = f"{default}<recordType>{obj}.Type{i}</recordType><visible>true</visible>"
+    elif kind == "tabSettings":
+        body = (
+            f"<tab>{obj}{i}</tab><visibility>{'DefaultOn' if profile else 'Visible'}</visibility>"
+        )
+    elif kind == "applicationVisibilities":
+        default = "<default>false</default>" if profile else ""
+        body = f"<application>App{i}</application>{default}<visible>true</visible>"
+    elif kind == "layoutAssignments":
+        body = f"<layout>{obj}-Layout {i}</layout>"
+    else:
+        body = f"<enabled>{_b(rnd.random() < 0.8)}</enabled><name>{perms[i % len(perms)]}</name>"
+    tag = "tabVisibilities" if profile and kind == "tabSettings" else kind
+    inner = body.replace("><", ">\n        <")
+    return f"    <{tag}>\n        {inner}\n    </{tag}>\n"
+
+
+def _mistakes(kind: str, rnd: random.Random, *, profile: bool, perms: list[str]) -> list[str]:
+    """Return entries that break rules without breaking the schema (every 50th file)."""
+    pad = "\n        "
+    if kind == "fieldPermissions":
+        bad = [
+            "<editable>true</editable>",
+            "<field>Object1__c.Bad__c</field>",
+            "<readable>false</readable>",
+        ]
+        dup = _entry(kind, 0, rnd, profile=profile, perms=perms)
+        return [f"    <{kind}>{pad}{pad.join(bad)}\n    </{kind}>\n", dup]
+    if kind == "userPermissions":
+        bad = ["<enabled>true</enabled>", "<name>ViewAllDta</name>"]
+        return [f"    <{kind}>{pad}{pad.join(bad)}\n    </{kind}>\n"]
+    return []
+
+
+def _document(index: int, entries: int, rnd: random.Random, perms: list[str]) -> str:
+    profile = index % 5 == 0
+    counts = {kind: int(entries * share) for kind, share in MIX.items()}
+    if profile:
+        counts["userPermissions"] += counts["fieldPermissions"] // 6
+        counts["layoutAssignments"] = counts["fieldPermissions"] // 6
+        counts["fieldPermissions"] -= counts["fieldPermissions"] // 3
+    counts["fieldPermissions"] += entries - sum(counts.values())
+    root = "Profile" if profile else "PermissionSet"
+    blocks: dict[str, list[str]] = {}
+    for kind, count in counts.items():
+        tag = "tabVisibilities" if profile and kind == "tabSettings" else kind
+        blocks[tag] = [_entry(kind, i, rnd, profile=profile, perms=perms) for i in range(count)]
+        if index % 50 == 7:  # a few mistakes, so the rules produce findings too
+            blocks[tag] += _mistakes(kind, rnd, profile=profile, perms=perms)
+    if profile:
+        blocks["custom"] = ["    <custom>true</custom>\n"]
+        blocks["userLicense"] = ["    <userLicense>Salesforce</userLicense>\n"]
+    else:
+        blocks["hasActivationRequired"] = [
+            "    <hasActivationRequired>false</hasActivationRequired>\n"
+        ]
+        blocks["label"] = [f"    <label>Set {index}</label>\n"]
+    order = schema.types_for(schema.newest_version()).types[root].children
+    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{NS}">\n']
+    for tag in sorted(blocks, key=lambda t: order[t].position):
+        parts += blocks[tag]
+    parts.append(f"</{root}>\n")
+    return "".join(parts)
+
+
+def generate(folder: Path, *, files: int, entries: int, seed: int = 20_240_601) -> None:
+    """Write ``files`` permission files holding ``entries`` entries in all under ``folder``."""
+    rnd = random.Random(seed)
+    perms = sorted(p for p in knowledge.known_user_permissions() if not p.endswith("Multiforce"))
+    rnd.shuffle(perms)
+    per_file = entries // files
+    for index in range(files):
+        text = _document(index, per_file, rnd, perms)
+        profile = text.lstrip().split("\n", 2)[1].startswith("<Profile")
+        suffix = "profile" if profile else "permissionset"
+        (folder / f"File{index:04d}.{suffix}-meta.xml").write_text(text, encoding="utf-8")
+    (folder / "sfdx-project.json").write_text('{"sourceApiVersion": "62.0"}\n', encoding="utf-8")
+
+
+def _best(repeat: int, run: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _parse_all(paths: list[Path]) -> None:
+    for path in paths:
+        parse_bytes(path.read_bytes(), source=str(path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, measure, print and (with ``--json``) record the figures."""
+    args = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    args.add_argument("--files", type=int, default=1000)
+    args.add_argument("--entries", type=int, default=200_000)
+    args.add_argument("--repeat", type=int, default=3)
+    args.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    opts = args.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
+        folder = Path(tmp)
+        generate(folder, files=opts.files, entries=opts.entries)
+        paths = sorted(folder.glob("*-meta.xml"))
+        size = sum(p.stat().st_size for p in paths)
+        findings = validate_paths([folder])  # warm caches: schemas, permission names
+        parse = _best(opts.repeat, lambda: _parse_all(paths))
+        validate = _best(opts.repeat, lambda: validate_paths([folder]))
+    ratio = parse / validate
+    figures = {
+        "files": len(paths),
+        "entries": opts.entries,
+        "megabytes": round(size / 1e6, 1),
+        "parse_seconds": round(parse, 3),
+        "validate_seconds": round(validate, 3),
+        "ratio": round(ratio, 3),
+        "target_ratio": TARGET_RATIO,
+        "findings": len(findings),
+    }
+    print(
+        f"{figures['files']} files, {opts.entries:,} entries, {figures['megabytes']} MB: "
+        f"lxml parse {parse:.3f}s, validate {validate:.3f}s, ratio {ratio:.2f} "
+        f"(target >= {TARGET_RATIO}), {len(findings)} findings"
+    )
+    if opts.json:
+        opts.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0 if ratio >= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
