@@ -25,6 +25,8 @@ DEFAULT_API_VERSION = "62.0"
 BUILTIN_ORGS = ("local", "env")
 
 _VAR = re.compile(r"\$\{([^}]*)\}")
+#: Internal key under which interpolation learns the chosen org (not a valid variable name).
+_SELECTED_ORG = "${org}"
 _API_VERSION = re.compile(r"[1-9][0-9]\.0")
 _TOP_KEYS = (
     "project",
@@ -192,7 +194,8 @@ def load_project(root: Path, *, org: str | None = None) -> Project:
     project = _table(src, data, "project")
     check_keys(src, ("project",), project, ("name", "api_version"))
     variables = _variables(src, data, org)
-    tables = {key: _interpolate(src, (key,), data[key], variables) for key in data}
+    scope = {**variables, _SELECTED_ORG: org or ""}
+    tables = {key: _interpolate(src, (key,), data[key], scope) for key in data}
     api_version = str(project.get("api_version", DEFAULT_API_VERSION))
     if not _API_VERSION.fullmatch(api_version):
         raise src.error(
@@ -266,6 +269,10 @@ def _interpolate(
     return value
 
 
+def _names(variables: Mapping[str, str]) -> list[str]:
+    return [name for name in variables if name != _SELECTED_ORG]
+
+
 def _substitute(
     src: SourceFile, path: tuple[str, ...], text: str, variables: Mapping[str, str]
 ) -> str:
@@ -278,10 +285,12 @@ def _substitute(
             return variables[name]
         if path[0] == "orgs" and name in os.environ:
             return os.environ[name]
+        if path[0] == "orgs" and (len(path) < 2 or path[1] != variables.get(_SELECTED_ORG)):
+            return match.group(0)  # another org's secret path: resolved when that org is used
         where = "[vars] or the environment" if path[0] == "orgs" else "[vars]"
         raise src.error(
             path[:2] if path[0] == "orgs" else path,
-            f"undefined variable ${{{name}}}{did_you_mean(name, list(variables))}",
+            f"undefined variable ${{{name}}}{did_you_mean(name, _names(variables))}",
             f"define it in {where}",
         )
 

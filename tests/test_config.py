@@ -134,7 +134,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         '[permission_sets.Sync]\nfields = { "Account.Industry" = ["read", "edit"] }\n',
-        "DIR/apionly.toml:2: permission_sets.Sync.fields.\"Account.Industry\": must be one word, "
+        'DIR/apionly.toml:2: permission_sets.Sync.fields."Account.Industry": must be one word, '
         "not a list; use one of: read, edit, none",
         id="field-with-two-words",
     ),
@@ -255,3 +255,17 @@ def test_locate_finds_inline_keys() -> None:
     assert locate(text, ("b", "c d", "objects", "Case")) == 4
     assert locate(text, ("a", "x")) == 2
     assert locate(text, ("b", "c d", "missing")) == 3
+
+
+def test_other_orgs_secret_paths_do_not_block_this_org(tmp_path: Path) -> None:
+    """An unset env var in [orgs.prod] does not stop `-o uat` or a render without an org."""
+    text = VALID + '\n[orgs.prod]\nkey_file = "${APIONLY_UNSET_KEY}"\n'
+    assert load_project(write(tmp_path, text), org="uat").orgs["prod"]["key_file"] == (
+        "${APIONLY_UNSET_KEY}"
+    )
+    assert bundle_of(tmp_path, text)[0].label == "Sync (Prod)"
+    message = error_of(tmp_path, text, org="prod")
+    assert message == (
+        "DIR/apionly.toml:16: orgs.prod: undefined variable ${APIONLY_UNSET_KEY}; "
+        "define it in [vars] or the environment"
+    )
