@@ -49,8 +49,6 @@ ENTRY_KEYS: dict[str, tuple[str, ...]] = {
     "permissionSets": (),
 }
 _TRUE = frozenset({"true", "1"})
-#: XML whitespace: what surrounds a key in an indented file, and what comparisons ignore.
-_SPACE = " \t\n\r"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +132,7 @@ def _field_finding(file: str, line: int, field: str) -> Finding:
 
 
 def _text(element: etree._Element | None) -> str:
-    return (element.text or "").strip(_SPACE) if element is not None else ""
+    return (element.text or "").strip() if element is not None else ""
 
 
 def _value(entry: etree._Element, cut: int) -> tuple[tuple[str, Any], ...]:
@@ -151,8 +149,8 @@ def _value(entry: etree._Element, cut: int) -> tuple[tuple[str, Any], ...]:
 def _key_of(entry: etree._Element, keys: tuple[str, ...], cut: int) -> tuple[str, ...]:
     if not keys:
         return (_text(entry),)
-    found = {c.tag[cut:]: c for c in entry if isinstance(c.tag, str)}
-    return tuple(_text(found.get(k)) for k in keys)
+    found = {c.tag[cut:]: c.text for c in entry if isinstance(c.tag, str)}
+    return tuple((found.get(k) or "").strip() for k in keys)
 
 
 def _slow_entries(root: etree._Element, ns: str, tag: str) -> list[_Entry]:
@@ -167,13 +165,10 @@ def _slow_entries(root: etree._Element, ns: str, tag: str) -> list[_Entry]:
 
 
 def _all_distinct(texts: list[str | None]) -> bool:
-    """Return True when no two texts are equal once stripped (C-level checks, no loop)."""
-    if len(texts) < 2:
-        return None not in texts or not texts
-    if None in texts or len(set(texts)) != len(texts):
+    """Return True when no two texts are equal once stripped (C-level loops only)."""
+    if None in texts:
         return False
-    joined = "\x00" + "\x00".join(texts) + "\x00"  # type: ignore[arg-type]
-    return not any(f"\x00{ws}" in joined or f"{ws}\x00" in joined for ws in _SPACE)
+    return len(set(map(str.strip, texts))) == len(texts)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +177,8 @@ class EntryPlan:
 
     #: Namespace prefix, ``{...}`` or empty.
     ns: str
-    #: Entry tags whose single key element occurs nowhere else, with that key element.
-    fast: tuple[tuple[str, str], ...]
+    #: Entry tags whose single key element occurs nowhere else: (tag, qualified tag, key).
+    fast: tuple[tuple[str, str, str], ...]
     #: The other entry tags, qualified.
     slow: tuple[tuple[str, str], ...]
 
@@ -193,48 +188,43 @@ def entry_plan(ns: str, unique: tuple[tuple[str, str], ...], skip: frozenset[str
     """Return the plan for documents with namespace ``ns``; ``unique`` as ``unique_children``
     gives it (empty when the document is not schema-valid: then every tag goes the slow way)."""
     owners = dict(unique)
-    fast, slow = [], []
+    fast: list[tuple[str, str, str]] = []
+    slow: list[tuple[str, str]] = []
     for tag, keys in ENTRY_KEYS.items():
         if tag in skip:
             continue
         if len(keys) == 1 and owners.get(keys[0]) == tag:
-            fast.append((tag, ns + keys[0]))
+            fast.append((tag, ns + tag, ns + keys[0]))
         else:
             slow.append((tag, ns + tag))
     return EntryPlan(ns, tuple(fast), tuple(slow))
 
 
 def xml_entry_findings(
-    root: etree._Element, *, kind: Kind, plan: EntryPlan, file: str
+    root: etree._Element, *, kind: Kind, plan: EntryPlan, present: frozenset[str], file: str
 ) -> list[Finding]:
     """Return duplicate and field findings for a parsed document.
 
-    On a schema-valid document the keys of the ``plan.fast`` tags are read with C-level ``iter``
-    passes over the tree (one for field permissions, one for the rest), which cost nothing for
-    absent tags; only a repeated key sends a tag down the slow path that finds lines and values.
+    ``present`` holds the qualified tags of the root's children. On a schema-valid document the
+    keys of a present ``plan.fast`` tag are read with one C-level ``iter``; only a repeated key
+    sends a tag down the slow path that finds lines and values. Present ``plan.slow`` tags
+    always take the slow path.
     """
-    ns = plan.ns
     found: list[Finding] = []
     field_count: int | None = None
-    retry: list[tuple[str, str]] = []
-    others = [key for tag, key in plan.fast if tag != "fieldPermissions"]
-    if others and not _all_distinct([e.text for e in root.iter(*others)]):
-        retry = [(tag, key) for tag, key in plan.fast if tag != "fieldPermissions"]
-    for tag, key in plan.fast:
+    for tag, qualified, key in plan.fast:
+        if qualified not in present:
+            continue
+        texts = [e.text for e in root.iter(key)]
         if tag == "fieldPermissions":
-            texts = [e.text for e in root.iter(key)]
             field_count = len(texts)
-            if not _all_distinct(texts):
-                retry.append((tag, key))
-    for tag, key in retry:
-        if not _all_distinct([e.text for e in root.iter(key)]):
-            found += _report(tag, _slow_entries(root, ns, tag), file)
-    if plan.slow and next(root.iter(*(q for _, q in plan.slow)), None) is not None:
-        for tag, qualified in plan.slow:
-            if next(root.iter(qualified), None) is not None:
-                found += _report(tag, _slow_entries(root, ns, tag), file)
+        if texts and not _all_distinct(texts):
+            found += _report(tag, _slow_entries(root, plan.ns, tag), file)
+    for tag, qualified in plan.slow:
+        if qualified in present:
+            found += _report(tag, _slow_entries(root, plan.ns, tag), file)
     if kind is not Kind.MUTING_PERMISSION_SET:
-        found += _xml_fields(root, ns, field_count, file)
+        found += _xml_fields(root, plan.ns, field_count, file)
     return found
 
 
@@ -262,4 +252,4 @@ def _xml_fields(root: etree._Element, ns: str, fields: int | None, file: str) ->
 
 
 def _strip(text: str | None) -> str:
-    return (text or "").strip(_SPACE)
+    return (text or "").strip()

@@ -27,7 +27,13 @@ from apionly_deploy.errors import XmlError
 from apionly_deploy.model import Component, Kind, PermissionContainer
 from apionly_deploy.parse import kind_of_root
 from apionly_deploy.rules import RULES, Finding, Rule, Severity, make, worst
-from apionly_deploy.scan import SCANNED_ENTRIES, line_of, namespace_prefix, scan_container
+from apionly_deploy.scan import (
+    SCANNED_ENTRIES,
+    line_of,
+    namespace_prefix,
+    present_tags,
+    scan_container,
+)
 from apionly_deploy.schema_types import unique_children
 from apionly_deploy.semantic import check_container
 from apionly_deploy.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes
@@ -110,14 +116,14 @@ def _model_schema(container: PermissionContainer, *, api_version: str, file: str
 
 
 @cache
-def _unique(version: str, kind: Kind) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(unique_children(schema.types_for(version), kind.value).items()))
+def _entry_plan(version: str, kind: Kind, ns: str, valid: bool) -> EntryPlan:
+    unique = unique_children(schema.types_for(version), kind.value) if valid else {}
+    skip = frozenset() if kind is Kind.PERMISSION_SET_GROUP else SCANNED_ENTRIES
+    return entry_plan(ns, tuple(sorted(unique.items())), skip)
 
 
 def _plan(root: etree._Element, *, version: str, kind: Kind, valid: bool) -> EntryPlan:
-    unique = _unique(version, kind) if valid else ()
-    skip = frozenset() if kind is Kind.PERMISSION_SET_GROUP else SCANNED_ENTRIES
-    return entry_plan(namespace_prefix(root), unique, skip)
+    return _entry_plan(version, kind, namespace_prefix(root), valid)
 
 
 _POSITION = re.compile(r":(\d+):(\d+): (.*)$", re.DOTALL)
@@ -187,15 +193,19 @@ def _check_root(
     version, _ = schema.resolve(api_version)
     plan = _plan(root, version=version, kind=kind, valid=checked.valid)
     if kind is Kind.PERMISSION_SET_GROUP:
-        return findings + xml_entry_findings(root, kind=kind, plan=plan, file=source)
-    container = scan_container(root, kind=kind, name=name, source=source, valid=checked.valid)
+        present = present_tags(root)
+        return findings + xml_entry_findings(
+            root, kind=kind, plan=plan, present=present, file=source
+        )
+    scan = scan_container(root, kind=kind, name=name, source=source, valid=checked.valid)
+    container = scan.container
     top = line_of(root) or 1
     findings += [
         f if f.line else dataclasses.replace(f, line=top)
         for f in check_container(container, file=source)
     ]
     findings += model_entry_findings(container, file=source)
-    findings += xml_entry_findings(root, kind=kind, plan=plan, file=source)
+    findings += xml_entry_findings(root, kind=kind, plan=plan, present=scan.present, file=source)
     return findings
 
 
