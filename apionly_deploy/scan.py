@@ -7,7 +7,7 @@ and leaves field, class and page entries to ``entry_rules`` (which never builds 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -119,58 +119,41 @@ def _ip_range(entry: etree._Element, cut: int) -> LoginIpRange:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """What one pass over a document's top-level elements found."""
-
-    container: PermissionContainer
-    #: The qualified tags of every top-level element, so later passes skip absent entry kinds.
-    present: frozenset[str]
+@lru_cache(maxsize=8)
+def _tags(ns: str) -> tuple[str, str, str, tuple[str, ...]]:
+    header = tuple(ns + t for t in (*_HEADER, *_FLAGS, "fullName"))
+    return ns + "userPermissions", ns + "objectPermissions", ns + "loginIpRanges", header
 
 
 def scan_container(
     root: etree._Element, *, kind: Kind, name: str, source: str, valid: bool = False
-) -> Scan:
-    """Read header fields and user, object and login IP entries in one pass over the root's
-    children, noting which tags occur. ``valid`` (libxml2 accepted the document) lets
-    fixed-shape entries be read by position."""
+) -> PermissionContainer:
+    """Return a container holding header fields and user, object and login IP entries only.
+
+    Each kind is read with a C-level ``iterchildren(tag)``: a Python loop over every top-level
+    element costs more than these four passes. ``valid`` (libxml2 accepted the document) lets
+    fixed-shape entries be read by position.
+    """
     ns = namespace_prefix(root)
     cut = len(ns)
-    users: list[UserPermission] = []
-    objects: list[ObjectPermission] = []
-    ranges: list[LoginIpRange] = []
+    users_tag, objects_tag, ranges_tag, header = _tags(ns)
     values: dict[str, object] = {}
-    present: set[str] = set()
-    for child in root:
-        qualified = child.tag
-        if not isinstance(qualified, str):
-            continue
-        present.add(qualified)
-        tag = qualified[cut:]
-        if tag == "userPermissions":
-            users.append(_user(child, cut, valid))
-        elif tag == "objectPermissions":
-            objects.append(_object_entry(child, cut, valid))
-        elif tag == "loginIpRanges":
-            ranges.append(_ip_range(child, cut))
+    for child in root.iterchildren(*header):
+        tag = child.tag[cut:]
+        if tag == "fullName":
+            name = (child.text or "").strip() or name
         elif tag in _HEADER:
             values.setdefault(_HEADER[tag], (child.text or "").strip())
-        elif tag in _FLAGS:
+        else:
             values[_FLAGS[tag]] = _truth(child.text)
-        elif tag == "fullName":
-            name = (child.text or "").strip() or name
-    container = PermissionContainer(
+    return PermissionContainer(
         kind=kind,
         name=name,
-        user_permissions=tuple(users),
-        object_permissions=tuple(objects),
-        login_ip_ranges=tuple(ranges),
+        user_permissions=tuple(_user(e, cut, valid) for e in root.iterchildren(users_tag)),
+        object_permissions=tuple(
+            _object_entry(e, cut, valid) for e in root.iterchildren(objects_tag)
+        ),
+        login_ip_ranges=tuple(_ip_range(e, cut) for e in root.iterchildren(ranges_tag)),
         source=source,
         **values,  # type: ignore[arg-type]
     )
-    return Scan(container, frozenset(present))
-
-
-def present_tags(root: etree._Element) -> frozenset[str]:
-    """Return the qualified tags of the root's element children."""
-    return frozenset(c.tag for c in root if isinstance(c.tag, str))

@@ -27,13 +27,7 @@ from apionly_deploy.errors import XmlError
 from apionly_deploy.model import Component, Kind, PermissionContainer
 from apionly_deploy.parse import kind_of_root
 from apionly_deploy.rules import RULES, Finding, Rule, Severity, make, worst
-from apionly_deploy.scan import (
-    SCANNED_ENTRIES,
-    line_of,
-    namespace_prefix,
-    present_tags,
-    scan_container,
-)
+from apionly_deploy.scan import SCANNED_ENTRIES, line_of, namespace_prefix, scan_container
 from apionly_deploy.schema_types import unique_children
 from apionly_deploy.semantic import check_container
 from apionly_deploy.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes
@@ -193,19 +187,15 @@ def _check_root(
     version, _ = schema.resolve(api_version)
     plan = _plan(root, version=version, kind=kind, valid=checked.valid)
     if kind is Kind.PERMISSION_SET_GROUP:
-        present = present_tags(root)
-        return findings + xml_entry_findings(
-            root, kind=kind, plan=plan, present=present, file=source
-        )
-    scan = scan_container(root, kind=kind, name=name, source=source, valid=checked.valid)
-    container = scan.container
+        return findings + xml_entry_findings(root, kind=kind, plan=plan, file=source)
+    container = scan_container(root, kind=kind, name=name, source=source, valid=checked.valid)
     top = line_of(root) or 1
     findings += [
         f if f.line else dataclasses.replace(f, line=top)
         for f in check_container(container, file=source)
     ]
     findings += model_entry_findings(container, file=source)
-    findings += xml_entry_findings(root, kind=kind, plan=plan, present=scan.present, file=source)
+    findings += xml_entry_findings(root, kind=kind, plan=plan, file=source)
     return findings
 
 
