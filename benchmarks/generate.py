@@ -31,7 +31,8 @@ def field_name(obj: int, index: int) -> str:
 
 def _object_line(rng: random.Random, obj: int) -> str:
     words = OBJECT_WORDS[: rng.randint(1, len(OBJECT_WORDS))]
-    return f'{object_name(obj)} = [{", ".join(repr(w).replace(chr(39), chr(34)) for w in words)}]'
+    quoted = ", ".join(f'"{word}"' for word in words)
+    return f"{object_name(obj)} = [{quoted}]"
 
 
 def _fields_line(rng: random.Random, objects: list[int], per_object: int) -> str:

@@ -13,7 +13,6 @@ from apionly_deploy.rules import Severity
 from apionly_deploy.validate import validate_bytes, validate_paths
 
 REAL = Path(__file__).parent / "fixtures" / "real-metadata"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "real-metadata"
 VIEW_ALL_FIELDS = permission_set(obj("Account", "read")).replace(
     b"<object>Account</object>",
     b"<object>Account</object>\n        <viewAllFields>false</viewAllFields>",
@@ -34,11 +33,6 @@ def test_real_files_have_no_errors():
         ("gsa__OrgWide_API_Only_User_System.permissionset-meta.xml", "AO101"),
         ("gsa__Salesforce API Only System Integrations.profile-meta.xml", "AO303"),
     ]
-
-
-@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared reference set is not on this machine")
-def test_shared_reference_files_have_no_errors():
-    assert errors(validate_paths([SHARED])) == []
 
 
 def test_mdapi_package_xml_sets_the_version(tmp_path):
