@@ -79,9 +79,14 @@ def deploy() -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Check-only deploy: validate in the org, save nothing."
 )
-def start_command(dry_run: bool, **kwargs: Any) -> None:
+@click.option(
+    "--with-users",
+    is_flag=True,
+    help="After a successful deploy, apply the project's [users] (like `users apply`).",
+)
+def start_command(dry_run: bool, with_users: bool, **kwargs: Any) -> None:
     """Render, validate, package and deploy the project (or a --zip / --metadata-dir)."""
-    _start(check_only=dry_run, **kwargs)
+    _start(check_only=dry_run, with_users=with_users, **kwargs)
 
 
 @deploy.command("validate")
@@ -158,12 +163,15 @@ def _payload(
     try:
         return deployer.from_project(project_dir, org=org)
     except ValidationFailed as failed:
-        for finding in failed.findings:
-            click.echo(str(finding), err=True)
+        from apionly_deploy.report.findings import format_text
+
+        click.echo(format_text(list(failed.findings)).rstrip("\n"), err=True)
         raise
 
 
-def _start(*, check_only: bool, validate: bool = False, **kw: Any) -> None:
+def _start(
+    *, check_only: bool, validate: bool = False, with_users: bool = False, **kw: Any
+) -> None:
     from apionly_deploy.deploy import Verb
     from apionly_deploy.metadata_api import DeployOptions, TestLevel
 
@@ -183,9 +191,14 @@ def _start(*, check_only: bool, validate: bool = False, **kw: Any) -> None:
     payloads = {o.name: _payload(project_dir, o.name, kw["zip_file"], kw["metadata_dir"])
                 for o in orgs}  # fmt: skip
 
-    def action(run: TargetRun) -> Outcome:
+    def deploy_action(run: TargetRun) -> Outcome:
         return run.start(payloads[run.org], options, detach=kw["detach"])
 
+    action: Callable[[TargetRun], Outcome] = deploy_action
+    if with_users:
+        from apionly_deploy.cli.users import with_users as then_apply_users
+
+        action = then_apply_users(action, project_dir)
     verb = Verb.VALIDATE if validate else Verb.START
     first = next(iter(payloads.values()))
     _run(orgs, action, verb, first, **kw)
