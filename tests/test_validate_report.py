@@ -15,7 +15,7 @@ from apionly_deploy.report.findings import (
 )
 from apionly_deploy.rules import RULES, Finding, Severity, make
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "validation.md"
+DOCS = Path(__file__).resolve().parent.parent / "README.md"
 
 FINDINGS = [
     make(
