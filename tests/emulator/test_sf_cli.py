@@ -22,6 +22,8 @@ _CANDIDATES = (
     str(Path.home() / ".cache/apionly-deploy/sf-cli/bin/sf"),  # resolved before HOME is isolated
 )
 SF = next((c for c in _CANDIDATES if c and os.access(c, os.X_OK)), None)
+if SF is None and os.environ.get("APIONLY_REQUIRE_SF") == "1":  # CI installed it: never skip
+    raise RuntimeError("APIONLY_REQUIRE_SF=1 but the Salesforce CLI was not found")
 pytestmark = pytest.mark.skipif(
     SF is None, reason="Salesforce CLI not installed (run: bash .ci/install-sf-cli)"
 )
