@@ -70,24 +70,30 @@ class App:
                 operation = soap_request.operation
             except soap.SoapFault:
                 operation = "soap"
-        response = self._inject(operation, request)
+        response, lose = self._inject(operation, request)
         if response is None:
             self.org.deploys.tick()
             response = self._dispatch(request, soap_request, operation)
+            if lose:
+                response = Response(response.status, drop=True)
         if not request.path.startswith("/_emulator/"):
             entry = LoggedRequest(request.method, request.path, operation, response.status)
             self.requests.add(entry)
         return response
 
-    def _inject(self, operation: str, request: Request) -> Response | None:
+    def _inject(self, operation: str, request: Request) -> tuple[Response | None, bool]:
+        """Apply the faults for this call: an answer instead of the real one, or a lost answer."""
         if request.path.startswith("/_emulator/"):
-            return None
+            return None, False
+        lose = False
         for rule in self.org.faults.take(operation, request.path):
             if rule.kind is FaultKind.LATENCY:
                 self.org.settings.sleep(rule.seconds)
+            elif rule.kind is FaultKind.LOST_RESPONSE:
+                lose = True
             else:
-                return _fault_response(rule, request)
-        return None
+                return _fault_response(rule, request), False
+        return None, lose
 
     def _dispatch(
         self, request: Request, soap_request: soap.SoapRequest | None, operation: str
@@ -149,6 +155,7 @@ class App:
                     times=spec.get("times", 1),
                     status=int(spec.get("status", 500)),
                     seconds=float(spec.get("seconds", 0.0)),
+                    after=int(spec.get("after", 0)),
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 return rest_error(400, "JSON_PARSER_ERROR", f"Bad fault specification: {exc}")

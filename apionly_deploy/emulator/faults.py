@@ -1,7 +1,8 @@
-"""Fault injection: latency, dropped connections, HTTP 5xx, REQUEST_LIMIT_EXCEEDED.
+"""Fault injection: latency, dropped connections, lost answers, HTTP 5xx, REQUEST_LIMIT_EXCEEDED.
 
 Rules match a call by its operation (``deploy``, ``checkDeployStatus``, ``token``, ``query``)
-or by a path prefix; ``times`` bounds how often a rule fires (None: until cleared).
+or by a path prefix; ``after`` lets that many matching calls through first (the third poll:
+``after=2``); ``times`` bounds how often a rule fires (None: until cleared).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ class FaultKind(StrEnum):
     DROP = "drop"
     HTTP_ERROR = "http_error"
     REQUEST_LIMIT = "request_limit"
+    #: The org does the work, then the connection drops before the answer (a lost response).
+    LOST_RESPONSE = "lost_response"
 
 
 @dataclass
@@ -25,6 +28,7 @@ class FaultRule:
     times: int | None = 1
     status: int = 500
     seconds: float = 0.0
+    after: int = 0
 
     def matches(self, operation: str, path: str) -> bool:
         return self.match is None or self.match == operation or path.startswith(self.match)
@@ -45,26 +49,36 @@ class FaultPlan:
         return rule
 
     def latency(
-        self, seconds: float, *, match: str | None = None, times: int | None = None
-    ) -> FaultRule:
+        self, seconds: float, *, match: str | None = None, times: int | None = None,
+        after: int = 0,
+    ) -> FaultRule:  # fmt: skip
         """Delay matching calls by ``seconds`` before answering."""
-        return self.add(FaultRule(FaultKind.LATENCY, match, times, seconds=seconds))
+        return self.add(FaultRule(FaultKind.LATENCY, match, times, seconds=seconds, after=after))
 
-    def drop_connection(self, *, match: str | None = None, times: int | None = 1) -> FaultRule:
-        """Close the connection without answering."""
-        return self.add(FaultRule(FaultKind.DROP, match, times))
+    def drop_connection(
+        self, *, match: str | None = None, times: int | None = 1, after: int = 0
+    ) -> FaultRule:
+        """Close the connection without answering (the request is not processed)."""
+        return self.add(FaultRule(FaultKind.DROP, match, times, after=after))
+
+    def lose_response(
+        self, *, match: str | None = None, times: int | None = 1, after: int = 0
+    ) -> FaultRule:
+        """Process the request, then close the connection before the answer."""
+        return self.add(FaultRule(FaultKind.LOST_RESPONSE, match, times, after=after))
 
     def http_error(
-        self, status: int = 500, *, match: str | None = None, times: int | None = 1
-    ) -> FaultRule:
+        self, status: int = 500, *, match: str | None = None, times: int | None = 1,
+        after: int = 0,
+    ) -> FaultRule:  # fmt: skip
         """Answer with an HTTP error page (500, 502, 503...)."""
-        return self.add(FaultRule(FaultKind.HTTP_ERROR, match, times, status=status))
+        return self.add(FaultRule(FaultKind.HTTP_ERROR, match, times, status=status, after=after))
 
     def request_limit_exceeded(
-        self, *, match: str | None = None, times: int | None = 1
+        self, *, match: str | None = None, times: int | None = 1, after: int = 0
     ) -> FaultRule:
         """Answer with Salesforce's REQUEST_LIMIT_EXCEEDED (SOAP fault or REST 403)."""
-        return self.add(FaultRule(FaultKind.REQUEST_LIMIT, match, times))
+        return self.add(FaultRule(FaultKind.REQUEST_LIMIT, match, times, after=after))
 
     def expire_sessions_after(self, calls: int | None) -> None:
         """Make every session invalid once it has been used for ``calls`` calls."""
@@ -81,6 +95,9 @@ class FaultPlan:
         with self._lock:
             for rule in list(self._rules):
                 if not rule.matches(operation, path):
+                    continue
+                if rule.after > 0:
+                    rule.after -= 1
                     continue
                 fired.append(rule)
                 if rule.times is not None:

@@ -284,3 +284,8 @@ class Store:
             "SELECT id FROM jobs WHERE kind = ? AND json_extract(state, '$.done') = 0", kind
         )
         return [str(row[0]) for row in rows]
+
+    def jobs(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Return ``(id, state)`` of every job of ``kind``, oldest first (tests audit these)."""
+        rows = self._all("SELECT id, state FROM jobs WHERE kind = ? ORDER BY rowid", kind)
+        return [(str(row[0]), json.loads(row[1])) for row in rows]
