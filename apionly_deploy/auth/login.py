@@ -37,11 +37,18 @@ class OrgSession:
     refreshable: bool = True
 
 
-def http_for(org: OrgConfig, *, verify: bool | str | None = None) -> Http:
-    """Return the HTTP client for ``org``, trusting its own CA when it names one."""
+def http_for(
+    org: OrgConfig, *, verify: bool | str | None = None, timeout: float | None = None
+) -> Http:
+    """Return the HTTP client for ``org``, trusting its own CA when it names one.
+
+    ``timeout`` caps how long one answer may take (seconds; connecting takes at most 15).
+    """
     if verify is None:
         verify = str(org.ca_cert) if org.ca_cert is not None else True
-    return Http(verify=verify)
+    if timeout is None:
+        return Http(verify=verify)
+    return Http(verify=verify, timeout=(min(15.0, timeout), timeout))
 
 
 def login(

@@ -15,6 +15,7 @@ from apionly_deploy.errors import ConfigError, SessionExpired
 from apionly_deploy.metadata_api import Http, MetadataClient
 
 DEFAULT_API_VERSION = "62.0"
+TIMEOUT_VARIABLE = "APIONLY_HTTP_TIMEOUT"
 
 
 @dataclass(slots=True)
@@ -65,16 +66,31 @@ def connect(
     """Log in to ``org`` (starting the embedded local org for ``-o local``)."""
     env = os.environ if environ is None else environ
     version = api_version or org.api_version or DEFAULT_API_VERSION
+    timeout = http_timeout(env)
     if org.flow is Flow.LOCAL:
         # Imported on use: the emulator (and its TLS setup) is only needed for -o local.
         emulator = importlib.import_module("apionly_deploy.emulator")
         with emulator.local_org(project_dir) as info:
             local = local_org_config(info)
-            http = http_for(local)
+            http = http_for(local, timeout=timeout)
             yield Connection(local, http, login(local, http, environ=env), version, env)
         return
-    http = http_for(org)
+    http = http_for(org, timeout=timeout)
     yield Connection(org, http, login(org, http, environ=env), version, env)
+
+
+def http_timeout(environ: Mapping[str, str]) -> float | None:
+    """Return ``APIONLY_HTTP_TIMEOUT`` (seconds one answer may take), or None when unset."""
+    text = environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{TIMEOUT_VARIABLE}={text!r}: expected a number of seconds above 0")
+    return seconds
 
 
 def _field(info: Any, key: str) -> Any:

@@ -7,10 +7,10 @@ following asks the org to cancel; a second Ctrl-C stops following and says how t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,10 +18,21 @@ from pathlib import Path
 
 from apionly_deploy.auth import OrgConfig
 from apionly_deploy.deploy.connection import Connection, connect
+from apionly_deploy.deploy.interrupts import Interrupts
 from apionly_deploy.deploy.jobs import Job, JobStore, now_utc
 from apionly_deploy.deploy.payload import Payload
 from apionly_deploy.deploy.polling import Clock, Poller, PollPolicy, Sleep, follow
-from apionly_deploy.errors import ApionlyError, DeployTimeout, Detached, ExitCode, SoapFault
+from apionly_deploy.errors import (
+    ApionlyError,
+    AuthError,
+    DeployTimeout,
+    Detached,
+    ExitCode,
+    NetworkError,
+    RemoteError,
+    ServerError,
+    SoapFault,
+)
 from apionly_deploy.metadata_api import DeployOptions, DeployResult, DeployStatus
 
 DEFAULT_WAIT = 33 * 60.0  # seconds, as the Salesforce CLI
@@ -114,15 +125,32 @@ class TargetRun:
     def start(self, payload: Payload, options: DeployOptions, *, detach: bool) -> Outcome:
         """Upload once, record the job, then follow it (unless ``detach``)."""
         verb = Verb.VALIDATE if options.check_only else Verb.START
-        job = self.conn.client().deploy(payload.zip_bytes, options)  # never resent
+        with self._submitting():
+            job = self.conn.client().deploy(payload.zip_bytes, options)  # never resent
         self._record(job.id, "validate" if options.check_only else "deploy", options.check_only)
         return self._outcome(verb, job.id, detach, components=payload.components)
 
     def quick(self, validation_id: str, *, detach: bool) -> Outcome:
         """Deploy a recent validation without running its tests again."""
-        job_id = self.conn.client().deploy_recent_validation(validation_id)  # never resent
+        with self._submitting():
+            job_id = self.conn.client().deploy_recent_validation(validation_id)  # never resent
         self._record(job_id, "quick", False)
         return self._outcome(Verb.QUICK, job_id, detach)
+
+    @contextlib.contextmanager
+    def _submitting(self) -> Iterator[None]:
+        """Say so when a deploy request went out but its answer was lost: the org may have
+        taken it, and only the org's Deployment Status page can tell (there is no job id)."""
+        try:
+            yield
+        except (NetworkError, ServerError) as exc:
+            if isinstance(exc, ServerError) and (exc.status or 0) < 500:
+                raise
+            exc.args = (
+                f"{exc}; the request was sent, so {self.org} may have started the deploy "
+                "anyway: check Setup > Deployment Status before deploying again",
+            )
+            raise
 
     def report(self, job_id: str) -> Outcome:
         """Ask once where ``job_id`` stands, with details."""
@@ -178,13 +206,27 @@ class TargetRun:
                 interrupted = True
                 result = self._cancel_after_interrupt(poller, job_id)
         except DeployTimeout as exc:
-            raise DeployTimeout(
+            error: ApionlyError = DeployTimeout(
                 f"deploy {job_id} on {self.org} did not finish within {self.wait:g} s ({exc}); "
                 f"it may still be running; follow it with: {self._resume(job_id)}"
-            ) from None
+            )
+            return self._lost_track(verb, job_id, error)
+        except (RemoteError, AuthError) as exc:  # the job goes on in the org: say which one
+            exc.args = (
+                f"{exc}; deploy {job_id} may still be running on {self.org}; once fixed, "
+                f"follow it with: {self._resume(job_id)}",
+            )
+            return self._lost_track(verb, job_id, exc)
+        except Detached as exc:
+            return self._lost_track(verb, job_id, exc)
         self._set_status(job_id, result)
         requests = self.conn.http.requests_sent
         return Outcome(self.org, verb, job_id, result, interrupted=interrupted, requests=requests)
+
+    def _lost_track(self, verb: Verb, job_id: str, error: ApionlyError) -> Outcome:
+        """Return the outcome of a job that was started but could not be followed to its end."""
+        requests = self.conn.http.requests_sent
+        return Outcome(self.org, verb, job_id, error=error, requests=requests)
 
     def _cancel_after_interrupt(self, poller: Poller, job_id: str) -> DeployResult:
         self.hooks.event(self.org, f"interrupted: canceling {job_id} (Ctrl-C again to detach)")
@@ -233,33 +275,6 @@ def run_target(org: OrgConfig, action: Action, plan: Plan, hooks: Hooks) -> Outc
             return action(run)
     except ApionlyError as err:
         return Outcome(org.name, plan.verb, error=err)
-
-
-class Interrupts:
-    """Ctrl-C for worker threads: the main thread fires, each worker's sleep raises once."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._cond = threading.Condition()
-
-    def fire(self) -> None:
-        with self._cond:
-            self.count += 1
-            self._cond.notify_all()
-
-    def sleeper(self) -> Sleep:
-        """Return a sleep that raises KeyboardInterrupt when a new interrupt fires."""
-        seen = self.count
-
-        def sleep(seconds: float) -> None:
-            nonlocal seen
-            with self._cond:
-                self._cond.wait_for(lambda: self.count > seen, timeout=seconds)
-                if self.count > seen:
-                    seen = self.count
-                    raise KeyboardInterrupt
-
-        return sleep
 
 
 def run_targets(
