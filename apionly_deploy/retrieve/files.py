@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import stat
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 from apionly_deploy import names
@@ -12,8 +13,9 @@ from apionly_deploy.errors import ContentError
 from apionly_deploy.model import Kind
 
 #: What a retrieve of permission metadata may unpack to: Salesforce caps a retrieve's zip at
-#: about 39 MB and 10,000 files; unpacked it stays far below 600 MB.
-MAX_UNPACKED_BYTES = 600 * 1024 * 1024
+#: about 39 MB and 10,000 files. Only permission files are read (held in memory): even a
+#: profile with every field of a large org stays far below this.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_FILES = 10_000
 SOURCE_ROOT = "force-app/main/default"
 
@@ -34,14 +36,32 @@ def safe_name(name: str) -> str:
     return path.as_posix()
 
 
-def unpack(data: bytes) -> dict[str, bytes]:
-    """Return ``{path: bytes}`` of a retrieved zip; refuse escaping entries and zip bombs."""
+def is_symlink(info: zipfile.ZipInfo) -> bool:
+    """Return True for an entry a Unix unzip would create as a symbolic link."""
+    return info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16)
+
+
+def is_permission_path(path: str) -> bool:
+    """Return True for a Profile, PermissionSet or PermissionSetGroup file in its folder."""
+    pure = PurePosixPath(path)
+    kind = names.kind_of_file_name(pure.name)
+    return kind is not None and pure.parent.name == kind.folder
+
+
+def unpack(data: bytes, *, keep: Callable[[str], bool] = is_permission_path) -> dict[str, bytes]:
+    """Return ``{path: bytes}`` of the entries to ``keep``; refuse escaping entries, links and
+    zip bombs (sizes are checked from the headers, and zipfile stops reading at them)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
-            if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+            for info in infos:
+                safe_name(info.filename)
+                if is_symlink(info):
+                    raise ContentError(f"retrieved zip: entry {info.filename!r} is a symbolic link")
+            wanted = [i for i in infos if keep(i.filename)]
+            if len(infos) > MAX_FILES or sum(i.file_size for i in wanted) > MAX_UNPACKED_BYTES:
                 raise ContentError("retrieved zip: too many files or too large unpacked")
-            files = {safe_name(i.filename): archive.read(i) for i in infos}
+            files = {i.filename: archive.read(i) for i in wanted}
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise ContentError(f"retrieved zip is not readable ({exc})") from None
     return files
@@ -53,7 +73,7 @@ def permission_files(files: Mapping[str, bytes]) -> dict[tuple[Kind, str], bytes
     for path, data in files.items():
         file_name = PurePosixPath(path).name
         kind = names.kind_of_file_name(file_name)
-        if kind is not None and PurePosixPath(path).parent.name == kind.folder:
+        if kind is not None and is_permission_path(path):
             found[(kind, names.component_name(file_name))] = data
     return found
 
