@@ -1,128 +1,83 @@
-"""Component XML as the org keeps it: canonical form and Salesforce's Profile patch merge.
+"""Permission components in the org's store: kept as the XML ``render.component_xml`` writes
+for the org's model of them, and served back, filtered the way a Salesforce retrieve is.
 
-A PermissionSet deploy replaces the whole set; a Profile deploy patches: entries the file
-names replace the org's entries with the same key, the rest stay as they were.
+What a deploy does to the model (a Profile patch, a PermissionSet replace) is
+``apionly_deploy.merge``; other metadata types (CustomObject...) are kept as deployed.
 """
 
 from __future__ import annotations
 
-from lxml import etree
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
-from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes
+from apionly_deploy.emulator.store import StoredComponent
+from apionly_deploy.merge import ENTRY_KEYS, extra_key
+from apionly_deploy.model import Component, Kind, PermissionContainer
+from apionly_deploy.parse import parse_component_bytes
+from apionly_deploy.render import component_xml
 
-#: How Salesforce keys a Profile's repeated entries; the first key field that is present.
-_ENTRY_KEYS: dict[str, tuple[str, ...]] = {
-    "applicationVisibilities": ("application",),
-    "categoryGroupVisibilities": ("dataCategoryGroup",),
-    "classAccesses": ("apexClass",),
-    "customMetadataTypeAccesses": ("name",),
-    "customPermissions": ("name",),
-    "customSettingAccesses": ("name",),
-    "externalDataSourceAccesses": ("externalDataSource",),
-    "fieldPermissions": ("field",),
-    "flowAccesses": ("flow",),
-    "layoutAssignments": ("layout", "recordType"),
-    "objectPermissions": ("object",),
-    "pageAccesses": ("apexPage",),
-    "profileActionOverrides": ("actionName", "pageOrSobjectType", "recordType"),
-    "recordTypeVisibilities": ("recordType",),
-    "tabVisibilities": ("tab",),
-    "userPermissions": ("name",),
+#: Permission types, whose stored XML is the model rendered; the rest is kept as deployed.
+PERMISSION_TYPES = frozenset(kind.value for kind in Kind)
+#: The stored XML does not depend on the API version (the permission templates ignore it);
+#: a retrieve renders the model again with the version it asks for.
+STORED_API_VERSION = "62.0"
+
+#: Profile entries a retrieve returns only for components named in it: tag -> model list.
+_RETRIEVE_BOUND = {
+    "objectPermissions": "object_permissions",
+    "fieldPermissions": "field_permissions",
+    "classAccesses": "class_accesses",
+    "pageAccesses": "page_accesses",
+    "tabVisibilities": "tabs",
+    "recordTypeVisibilities": "record_types",
 }
-#: Elements a deployed profile replaces as a whole when it has them.
-_REPLACED_WHOLE = frozenset({"loginIpRanges", "loginHours", "loginFlows"})
 
 
-def _child_text(element: etree._Element, name: str) -> str:
-    found = element.find(f"{{{METADATA_NS}}}{name}")
-    return (found.text or "").strip() if found is not None else ""
+def stored_xml(component: Component) -> bytes:
+    """Return the XML the store keeps for a component model."""
+    return component_xml(component, api_version=STORED_API_VERSION)
 
 
-def _entry_key(element: etree._Element) -> tuple[str, ...]:
-    tag = local_name(element)
-    fields = _ENTRY_KEYS.get(tag)
-    if fields is None:
-        return (tag, etree.tostring(element, method="c14n").decode())
-    return (tag, *(_child_text(element, f) for f in fields))
+def load(stored: StoredComponent) -> Component:
+    """Return the model of a stored permission component."""
+    return parse_component_bytes(stored.xml, name=stored.full_name, source=stored.file_name)
 
 
-def _elements(root: etree._Element) -> list[etree._Element]:
-    return [child for child in root if isinstance(child.tag, str)]
+def served_xml(
+    stored: StoredComponent, *, api_version: str, keep: Mapping[str, set[str] | None] | None = None
+) -> bytes:
+    """Return a stored component's XML for a retrieve or read (profiles filtered by ``keep``)."""
+    if stored.type not in PERMISSION_TYPES:
+        return stored.xml
+    component = load(stored)
+    if keep is not None and isinstance(component, PermissionContainer):
+        component = filter_profile(component, keep)
+    return component_xml(component, api_version=api_version)
 
 
-def canonical_xml(root_tag: str, children: list[etree._Element]) -> bytes:
-    """Write a component the way Salesforce returns it: sorted elements, 4-space indent."""
-    root = etree.Element(f"{{{METADATA_NS}}}{root_tag}", nsmap={None: METADATA_NS})  # type: ignore[dict-item]
-    ordered = sorted(children, key=lambda e: (local_name(e), _entry_key(e)[1:]))
-    for child in ordered:
-        root.append(_clean_copy(child))
-    etree.indent(root, space="    ")
-    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+def filter_profile(
+    profile: PermissionContainer, keep: Mapping[str, set[str] | None]
+) -> PermissionContainer:
+    """Return a profile with only the component-bound entries a retrieve asked for.
 
-
-def _clean_copy(element: etree._Element) -> etree._Element:
-    copy = etree.Element(f"{{{METADATA_NS}}}{local_name(element)}")
-    kids = _elements(element)
-    if kids:
-        for kid in kids:
-            copy.append(_clean_copy(kid))
-    else:
-        copy.text = (
-            (element.text or "").strip() if element.text and element.text.strip() else element.text
-        )
-    return copy
-
-
-def normalize(xml: bytes) -> bytes:
-    """Return a component's XML in canonical form (fullName dropped: the file name says it)."""
-    root = parse_bytes(xml)
-    kept = [c for c in _elements(root) if local_name(c) != "fullName"]
-    return canonical_xml(local_name(root), kept)
-
-
-def merge_profile(existing: bytes, incoming: bytes) -> bytes:
-    """Patch the org's profile ``existing`` with a deployed profile file ``incoming``."""
-    old_root = parse_bytes(existing)
-    new_root = parse_bytes(incoming)
-    new_children = [c for c in _elements(new_root) if local_name(c) != "fullName"]
-    replaced_tags = {local_name(c) for c in new_children} & _REPLACED_WHOLE
-    scalar_tags = {local_name(c) for c in new_children if local_name(c) not in _ENTRY_KEYS}
-    new_keys = {_entry_key(c) for c in new_children if local_name(c) in _ENTRY_KEYS}
-    kept = []
-    for child in _elements(old_root):
-        tag = local_name(child)
-        if tag == "fullName" or tag in replaced_tags or tag in scalar_tags:
-            continue
-        if tag in _ENTRY_KEYS and _entry_key(child) in new_keys:
-            continue
-        kept.append(child)
-    return canonical_xml("Profile", kept + new_children)
-
-
-def filter_profile(xml: bytes, keep: dict[str, set[str] | None]) -> bytes:
-    """Return a profile with only the object-bound entries a retrieve asked for.
-
-    Salesforce returns a profile's user permissions, licence and login settings always, and
-    its object, field, class, page, tab, layout and record type entries only for components
-    named in the same retrieve. ``keep`` maps an entry tag to the keys to keep (None: all).
+    Salesforce returns a profile's user and custom permissions, licence and login settings
+    always, and its object, field, class, page, tab, layout, record type, app and other keyed
+    entries only for components named in the same retrieve. ``keep`` maps an entry's XML tag
+    to the names to keep (None: all; ``Account.*``: every field of Account).
     """
-    root = parse_bytes(xml)
-    kept = []
-    for child in _elements(root):
-        tag = local_name(child)
-        if tag in _ENTRY_KEYS and tag not in ("userPermissions", "customPermissions"):
-            wanted = keep.get(tag, set())
-            key = _entry_key(child)[1]
-            object_wildcard = key.split(".", 1)[0] + ".*"
-            if wanted is not None and key not in wanted and object_wildcard not in wanted:
-                continue
-        kept.append(child)
-    return canonical_xml(local_name(root), kept)
 
+    def wanted(tag: str, key: str) -> bool:
+        names = keep.get(tag, set())
+        return names is None or key in names or key.split(".", 1)[0] + ".*" in names
 
-def records_xml(root_tag: str, xml: bytes) -> list[etree._Element]:
-    """Return the child elements of a stored component (for readMetadata)."""
-    root = parse_bytes(xml)
-    del root_tag
-    return [_clean_copy(c) for c in _elements(root)]
+    lists: dict[str, Any] = {
+        attr: tuple(e for e in getattr(profile, attr) if wanted(tag, ENTRY_KEYS[attr](e)))
+        for tag, attr in _RETRIEVE_BOUND.items()
+    }
+    extras = tuple(
+        node
+        for node in profile.extras
+        if (key := extra_key(node)) is None or wanted(node.tag, key[0])
+    )
+    return dataclasses.replace(profile, extras=extras, **lists)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from apionly_deploy import parse
+from apionly_deploy import merge, parse
 from apionly_deploy.emulator import checks, components, packages, records
 from apionly_deploy.emulator.packages import Member
 from apionly_deploy.emulator.results import DeployMessage, Outcome
@@ -238,42 +238,38 @@ def _deploy_member(run: _Run, member: Member) -> None:
         run.message(member, success=False, problem=problem)
         return
     existing = run.store.get_component(member.type, member.full_name)
-    xml = _stored_xml(member, data, existing)
-    problems = _check(run, component, data, xml)
+    before = components.load(existing) if existing is not None else None
+    effective = merge.deployed(before, component)
+    problems = _check(run, component, effective, data)
     if problems:
         for problem in problems:
             run.message(member, success=False, problem=problem)
         return
     if member.type in ("PermissionSet", "MutingPermissionSet"):
         run.new_sets.add(member.full_name)
-    _stage(run, member, component, xml, existing)
+    _stage(run, member, effective, existing)
 
 
-def _stored_xml(member: Member, data: bytes, existing: StoredComponent | None) -> bytes:
-    if member.type == "Profile" and existing is not None:
-        return components.merge_profile(existing.xml, data)
-    return components.normalize(data)
-
-
-def _check(run: _Run, component: Component, data: bytes, xml: bytes) -> list[checks.Problem]:
+def _check(
+    run: _Run, component: Component, effective: Component, data: bytes
+) -> list[checks.Problem]:
     facts = _facts(run)
     if isinstance(component, PermissionContainer):
-        effective = parse.parse_component_bytes(xml, name=component.name)
-        assert isinstance(effective, PermissionContainer)  # noqa: S101 - same root as component
+        assert isinstance(effective, PermissionContainer)  # noqa: S101 - same kind as component
         return checks.check_container(component, effective, data, facts)
     return checks.check_group(component, data, facts)
 
 
 def _stage(
-    run: _Run, member: Member, component: Component, xml: bytes, existing: StoredComponent | None
+    run: _Run, member: Member, effective: Component, existing: StoredComponent | None
 ) -> None:
+    xml = components.stored_xml(effective)
     changed = existing is not None and existing.xml != xml
-    record = _record_id(run.store, component)
+    record = _record_id(run.store, effective)
     run.message(member, success=True, created=existing is None, changed=changed, record_id=record)
     store, now = run.store, run.now
 
     def write() -> None:
-        effective = parse.parse_component_bytes(xml, name=component.name)
         record_id = records.sync_component(store, effective, patch=False)
         store.put_component(
             StoredComponent(

@@ -149,10 +149,11 @@ class RetrieveEngine:
         files: dict[str, bytes] = {f"{prefix}package.xml": _package_xml(request)}
         properties = []
         for component in dict.fromkeys(found):
-            xml = component.xml
-            if component.type == "Profile":
-                xml = components.filter_profile(xml, keep)
-            files[prefix + component.file_name] = xml
+            files[prefix + component.file_name] = components.served_xml(
+                component,
+                api_version=request.api_version,
+                keep=keep if component.type == "Profile" else None,
+            )
             properties.append(
                 [
                     prefix + component.file_name,

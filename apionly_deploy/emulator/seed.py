@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from apionly_deploy.emulator import components, ids, records
 from apionly_deploy.emulator.store import Store, StoredComponent
-from apionly_deploy.parse import parse_component_bytes
-from apionly_deploy.xmldoc import escape_text
+from apionly_deploy.model import Kind, PermissionContainer, UserPermission
 
 #: (Name, LicenseDefinitionKey, TotalLicenses) of the user licences of a new EE org.
 USER_LICENSES = (
@@ -59,17 +58,17 @@ PROFILES = (
 )
 
 
-def profile_xml(user_license: str, permissions: tuple[str, ...]) -> bytes:
-    """Return the XML of a standard profile (custom=false) with the given permissions."""
-    parts = ["<custom>false</custom>", f"<userLicense>{escape_text(user_license)}</userLicense>"]
-    parts += [
-        f"<userPermissions><enabled>true</enabled><name>{name}</name></userPermissions>"
-        for name in permissions
-    ]
-    raw = (
-        '<Profile xmlns="http://soap.sforce.com/2006/04/metadata">' + "".join(parts) + "</Profile>"
-    ).encode()
-    return components.normalize(raw)
+def standard_profile(
+    full_name: str, user_license: str, permissions: tuple[str, ...]
+) -> PermissionContainer:
+    """Return a standard profile (custom=false) with the given user permissions."""
+    return PermissionContainer(
+        kind=Kind.PROFILE,
+        name=full_name,
+        custom=False,
+        user_license=user_license,
+        user_permissions=tuple(UserPermission(name) for name in sorted(permissions)),
+    )
 
 
 def seed(store: Store, *, org_name: str, sandbox: bool, username: str, now: float) -> str:
@@ -101,15 +100,14 @@ def seed(store: Store, *, org_name: str, sandbox: bool, username: str, now: floa
                 },
             )
         for full_name, user_license, permissions in PROFILES:
-            xml = profile_xml(user_license, permissions)
-            component = parse_component_bytes(xml, name=full_name)
+            component = standard_profile(full_name, user_license, permissions)
             record_id = records.sync_component(store, component)
             store.put_component(
                 StoredComponent(
                     type="Profile",
                     full_name=full_name,
                     file_name=f"profiles/{full_name}.profile",
-                    xml=xml,
+                    xml=components.stored_xml(component),
                     id=record_id,
                     created=now,
                     modified=now,

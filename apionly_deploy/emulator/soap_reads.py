@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from apionly_deploy.emulator import packages
+from apionly_deploy.emulator import components, packages
 from apionly_deploy.emulator.org import Org
 from apionly_deploy.emulator.retrieves import RetrieveRequest, RetrieveResult
 from apionly_deploy.emulator.soap import XSI, boolean, element, sub, timestamp
@@ -171,8 +171,8 @@ def read_metadata(org: Org, session: Session, body: etree._Element) -> etree._El
         record = sub(result, "records")
         record.set(f"{{{XSI}}}type", type_name)
         sub(record, "fullName", name)
-        root = parse_bytes(stored.xml)
-        for child in root:
+        xml = components.served_xml(stored, api_version=org.settings.api_version)
+        for child in list(parse_bytes(xml)):
             if isinstance(child.tag, str) and local_name(child) != "fullName":
                 record.append(child)
     return response

@@ -154,6 +154,30 @@ def texts(element: etree._Element, path: str) -> list[str]:
     return [e.text or "" for e in element.findall("/".join(f"m:{p}" for p in path.split("/")), NS)]
 
 
+def retrieve(soap: Soap, types: str, single: bool = False) -> etree._Element:
+    """Retrieve the ``<m:types>`` given and return the finished RetrieveResult."""
+    job = text(
+        soap.call(
+            "<m:retrieve><m:retrieveRequest><m:apiVersion>62.0</m:apiVersion>"
+            f"<m:singlePackage>{str(single).lower()}</m:singlePackage>"
+            f"<m:unpackaged>{types}<m:version>62.0</m:version></m:unpackaged>"
+            "</m:retrieveRequest></m:retrieve>"
+        ),
+        "id",
+    )
+    return soap.call(
+        f"<m:checkRetrieveStatus><m:asyncProcessId>{job}</m:asyncProcessId>"
+        "<m:includeZip>true</m:includeZip></m:checkRetrieveStatus>"
+    )
+
+
+def retrieved_files(result: etree._Element) -> dict[str, bytes]:
+    """Return the files of a RetrieveResult's zip by name."""
+    data = base64.b64decode(text(result, "zipFile"))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 @pytest.fixture
 def http(emulator: EmulatorInfo) -> Iterator[requests.Session]:
     """A requests session that trusts the emulator's CA (and ignores REQUESTS_CA_BUNDLE)."""

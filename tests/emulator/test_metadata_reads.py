@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
-import zipfile
-
 import pytest
 from lxml import etree
 
@@ -18,36 +14,16 @@ from tests.emulator.conftest import (
     make_zip,
     package_xml,
     ps_zip,
+    retrieve,
+    retrieved_files,
     text,
     texts,
 )
 
 
-def _retrieve(soap: Soap, types: str, single: bool = False) -> etree._Element:
-    job = text(
-        soap.call(
-            "<m:retrieve><m:retrieveRequest><m:apiVersion>62.0</m:apiVersion>"
-            f"<m:singlePackage>{str(single).lower()}</m:singlePackage>"
-            f"<m:unpackaged>{types}<m:version>62.0</m:version></m:unpackaged>"
-            "</m:retrieveRequest></m:retrieve>"
-        ),
-        "id",
-    )
-    return soap.call(
-        f"<m:checkRetrieveStatus><m:asyncProcessId>{job}</m:asyncProcessId>"
-        "<m:includeZip>true</m:includeZip></m:checkRetrieveStatus>"
-    )
-
-
-def _files(result: etree._Element) -> dict[str, bytes]:
-    data = base64.b64decode(text(result, "zipFile"))
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
 def test_retrieve_returns_deployed_sets_and_reports_missing_ones(soap: Soap) -> None:
     soap.wait(soap.deploy(ps_zip()))
-    result = _retrieve(
+    result = retrieve(
         soap,
         "<m:types><m:members>ERP_Integration</m:members>"
         "<m:members>Ghost</m:members><m:name>PermissionSet</m:name></m:types>",
@@ -56,7 +32,7 @@ def test_retrieve_returns_deployed_sets_and_reports_missing_ones(soap: Soap) -> 
     assert texts(result, "messages/problem") == [
         "Entity of type 'PermissionSet' named 'Ghost' cannot be found"
     ]
-    files = _files(result)
+    files = retrieved_files(result)
     assert sorted(files) == [
         "unpackaged/package.xml",
         "unpackaged/permissionsets/ERP_Integration.permissionset",
@@ -86,14 +62,14 @@ def test_retrieved_profile_holds_only_entries_for_retrieved_objects(soap: Soap) 
             )
         )
     )
-    result = _retrieve(
+    result = retrieve(
         soap,
         f"<m:types><m:members>{name}</m:members><m:name>Profile</m:name>"
         "</m:types><m:types><m:members>Account</m:members>"
         "<m:name>CustomObject</m:name></m:types>",
         single=True,
     )
-    xml = _files(result)[f"profiles/{name}.profile"]
+    xml = retrieved_files(result)[f"profiles/{name}.profile"]
     assert b"<object>Account</object>" in xml
     assert b"<object>Contact</object>" not in xml
     assert b"<name>ApiUserOnly</name>" in xml
