@@ -1,17 +1,25 @@
 """``<project>/.apionly/deploys.json``: every deploy job id, written before polling starts.
 
 A crash, a killed CI runner or a detached Ctrl-C leaves the id here, so ``deploy resume`` finds
-the job again. Writes are atomic (temporary file + rename) and serialised between threads.
+the job again. Writes are atomic (temporary file + rename) and serialised between threads and,
+with an advisory lock on ``deploys.json.lock``, between processes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from apionly_deploy.errors import ConfigError
 from apionly_deploy.package import write_atomic
@@ -39,6 +47,24 @@ def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (created if missing) between processes.
+
+    Two deploys from one project (two CI jobs on one runner, a deploy and a resume) would
+    otherwise both read the job file, each add their job, and the last rename would drop the
+    other's. Where ``fcntl`` is missing (Windows) only the rename keeps the file whole.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 class JobStore:
     """Read and update the job file of one project folder."""
 
@@ -64,7 +90,7 @@ class JobStore:
         ]
 
     def _update(self, change: Callable[[list[Job]], list[Job]]) -> None:
-        with self._lock:
+        with self._lock, file_lock(self.path.with_name(self.path.name + ".lock")):
             jobs = change(self.jobs())[-KEEP:]
             document = {"version": 1, "jobs": [asdict(j) for j in jobs]}
             write_atomic(self.path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
