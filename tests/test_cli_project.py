@@ -80,11 +80,13 @@ def test_bad_project_exits_3_and_writes_nothing(project: Path) -> None:
     """A config error is one line on stderr, exit 3, and no output folder appears."""
     toml = project / "apionly.toml"
     toml.write_text(toml.read_text().replace('label = "ERP Orders"', 'lable = "ERP Orders"'))
+    line = toml.read_text().splitlines().index('lable = "ERP Orders"') + 1
     code, out, err = run("render", "-p", str(project))
     assert code == 3
     assert out == ""
     assert err.startswith(
-        f"Error: {toml}:32: permission_sets.ERP_Orders.lable: unknown key (did you mean 'label'?)"
+        f"Error: {toml}:{line}: permission_sets.ERP_Orders.lable: unknown key "
+        "(did you mean 'label'?)"
     )
     assert err.count("\n") == 1
     assert not (project / "out").exists()
