@@ -126,6 +126,37 @@ def _field_permission(f: dict[str, str], line: int) -> FieldPermission:
     )
 
 
+_FIELD_PERMISSIONS = f"{{{METADATA_NS}}}fieldPermissions"
+_FIELD = f"{{{METADATA_NS}}}field"
+_READABLE = f"{{{METADATA_NS}}}readable"
+_EDITABLE = f"{{{METADATA_NS}}}editable"
+
+
+def _fast_field_permission(element: etree._Element, line: int) -> FieldPermission:
+    """Return ``_field_permission(_fields(element), line)`` for the usual shape, quicker.
+
+    A big profile holds tens of thousands of these, all in the metadata namespace; anything
+    else (another namespace, an unknown child) goes the general way, so the result is the same.
+    """
+    field = readable = editable = None
+    for child in element:
+        tag = child.tag
+        if tag == _FIELD:
+            field = child.text
+        elif tag == _READABLE:
+            readable = child.text
+        elif tag == _EDITABLE:
+            editable = child.text
+        elif isinstance(tag, str):
+            return _field_permission(_fields(element), line)
+    return FieldPermission(
+        field=(field or "").strip(),
+        readable=(readable or "").strip() == "true",
+        editable=(editable or "").strip() == "true",
+        line=line,
+    )
+
+
 def _access(key: str) -> Callable[[dict[str, str], int], Access]:
     def build(f: dict[str, str], line: int) -> Access:
         return Access(name=f.get(key, ""), enabled=_bool(f.get("enabled")), line=line)
@@ -183,7 +214,11 @@ def _parse_container(
     lists: dict[str, list[Any]] = {attr: [] for attr, _ in _ENTRY_PARSERS.values()}
     values: dict[str, Any] = {}
     extras: list[Node] = []
+    field_permissions = lists["field_permissions"]
     for child in _children(root):
+        if child.tag == _FIELD_PERMISSIONS and len(child):
+            field_permissions.append(_fast_field_permission(child, _line_of(child)))
+            continue
         tag = local_name(child)
         line = _line_of(child)
         if tag in _ENTRY_PARSERS and len(child):
