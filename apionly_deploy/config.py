@@ -17,7 +17,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from apionly_deploy import toml_fast
 from apionly_deploy.errors import ConfigError
+from apionly_deploy.toml_lines import LineIndex, line_index
 
 PROJECT_FILE = "apionly.toml"
 DEFAULT_API_VERSION = "62.0"
@@ -48,7 +50,7 @@ class SourceFile:
     text: str
 
     @cached_property
-    def lines(self) -> Mapping[tuple[str, ...], int]:
+    def lines(self) -> LineIndex:
         """Return the line of every table header and key path (built on first use)."""
         return line_index(self.text)
 
@@ -118,41 +120,6 @@ def _lookup(index: Mapping[tuple[str, ...], int], key_path: Sequence[str]) -> in
     return None
 
 
-def line_index(text: str) -> Mapping[tuple[str, ...], int]:
-    """Map every table header and key path of TOML ``text`` to its line (inline keys too)."""
-    index: dict[tuple[str, ...], int] = {}
-    table: tuple[str, ...] = ()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        header = _HEADER.fullmatch(raw.strip())
-        if header:
-            table = tuple(_split_dotted(header.group(1)))
-            for cut in range(1, len(table) + 1):
-                index.setdefault(table[:cut], number)
-            continue
-        key = _KEY.match(raw)
-        if not key:
-            continue
-        path = (*table, *_split_dotted(key.group(1)))
-        index.setdefault(path, number)
-        for inner in _INLINE_KEY.finditer(raw, key.end()):
-            index.setdefault((*path, *_split_dotted(inner.group(2))), number)
-    return index
-
-
-_HEADER = re.compile(r"\[\[?\s*(.+?)\s*\]\]?(\s*#.*)?")
-_KEY = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.\-"]+)\s*=""")
-_INLINE_KEY = re.compile(r"""([{,]\s*)("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*=""")
-
-
-def _split_dotted(text: str) -> list[str]:
-    if '"' not in text and "'" not in text:
-        return [part.strip() for part in text.split(".")]
-    if text[0] == '"' and text[-1] == '"' and text.count('"') == 2:
-        return [text[1:-1]]
-    parts = re.findall(r'"([^"]*)"|\'([^\']*)\'|([^.\s]+)', text)
-    return [a or b or c for a, b, c in parts]
-
-
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """Return a ' (did you mean X?)' suffix, or an empty string."""
     match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
@@ -185,7 +152,7 @@ def load_project(root: Path, *, org: str | None = None) -> Project:
         raise ConfigError(f"{path}: cannot read the project file: {exc}") from None
     src = SourceFile(path=path, text=text)
     try:
-        data = tomllib.loads(text)
+        data = toml_fast.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
         where = f"{path}:{line.group(1)}" if line else str(path)
@@ -263,7 +230,14 @@ def _interpolate(
     if isinstance(value, str):
         return _substitute(src, path, value, variables)
     if isinstance(value, Mapping):
-        return {k: _interpolate(src, (*path, k), v, variables) for k, v in value.items()}
+        # Strings without ``${`` are kept as they are; skipping the call for them matters on
+        # tables of tens of thousands of fields.
+        return {
+            k: v
+            if type(v) is str and "${" not in v
+            else _interpolate(src, (*path, k), v, variables)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_interpolate(src, (*path, str(i)), v, variables) for i, v in enumerate(value)]
     return value

@@ -285,16 +285,20 @@ def _objects(src: SourceFile, path: Path_, value: Any) -> tuple[ObjectPermission
 
 def _fields(src: SourceFile, path: Path_, value: Any) -> tuple[FieldPermission, ...]:
     table = _mapping(src, path, value, 'fields = { "Account.Industry" = "read" }')
+    items = sorted(table.items())
+    # Each key's own line, else its table's: what src.line gives, looked up in one go.
+    lines = src.lines.lines_under(path, [name for name, _ in items])
     result = []
-    for name, spec in sorted(table.items()):
-        if name.count(".") != 1 or not all(name.split(".")):
+    for (name, spec), line in zip(items, lines, strict=True):
+        # Exactly one dot, neither first nor last: "Object.Field".
+        if name.count(".") != 1 or name[0] == "." or name[-1] == ".":
             raise src.error(
                 (*path, name), "a field is named Object.Field", 'e.g. "Account.Industry"'
             )
         word = spec if isinstance(spec, str) and spec in FIELD_WORDS else None
         readable, editable = FIELD_WORDS[word or _one_word(src, (*path, name), spec, FIELD_WORDS)]
-        line = src.line((*path, name))
-        result.append(FieldPermission(name, readable=readable, editable=editable, line=line))
+        line = line or src.line((*path, name))
+        result.append(FieldPermission(name, readable, editable, line))
     return tuple(result)
 
 
