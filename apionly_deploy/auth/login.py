@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from apionly_deploy.auth.orgs import Flow, OrgConfig
+from apionly_deploy.auth.orgs import Flow, OrgConfig, warn_if_exposed
 from apionly_deploy.errors import AuthError, ConfigError, ServerError
 from apionly_deploy.metadata_api import Http, check_url, envelopes, soap
 
@@ -207,6 +207,7 @@ def jwt_audience(login_url: str) -> str:
 def _read_key(path: Path | None) -> bytes:
     if path is None:
         raise ConfigError("JWT login needs key_file (the connected app's private key, PEM)")
+    warn_if_exposed(path, "JWT key file")
     try:
         return path.read_bytes()
     except OSError as exc:

@@ -6,6 +6,9 @@ read only when a login needs it.
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +20,7 @@ from apionly_deploy.errors import AuthError, ConfigError
 from apionly_deploy.metadata_api import check_url
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+log = logging.getLogger(__name__)
 
 
 class Flow(StrEnum):
@@ -56,6 +60,25 @@ _NEEDS: dict[Flow, tuple[str, ...]] = {
 }
 
 
+def warn_if_exposed(path: Path, what: str) -> bool:
+    """Log a warning when ``path`` can be read by users other than its owner; return True then.
+
+    Like ssh with a private key, but a warning, not a refusal: CI secret mounts are often 0644
+    inside a single-user container.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False  # reading it will say what is wrong
+    if os.name != "posix" or not mode & 0o077:
+        return False
+    log.warning(
+        "%s %s can be read by other users (mode %s); restrict it with: chmod 600 %s",
+        what, path, oct(stat.S_IMODE(mode)), path,
+    )  # fmt: skip
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Secret:
     """Where a secret comes from: an environment variable, a file, or (internally) a value."""
@@ -69,6 +92,7 @@ class Secret:
         if self.value is not None:
             return self.value
         if self.file is not None:
+            warn_if_exposed(self.file, "secret file")
             try:
                 return self.file.read_text(encoding="utf-8").strip()
             except OSError as exc:

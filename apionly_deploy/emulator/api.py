@@ -106,6 +106,15 @@ def _shared_certificates() -> tls_files.TlsFiles:
         return _shared_tls
 
 
+def _private_folder(data_dir: Path) -> None:
+    """Make the org's folder and database owner-only: they hold its credentials and sessions."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data_dir.chmod(0o700)
+    database = data_dir / DB_FILE
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    database.chmod(0o600)
+
+
 class Emulator:
     """One local org: SQLite state, an HTTP(S) server on loopback, a daemon thread."""
 
@@ -120,7 +129,7 @@ class Emulator:
     ) -> None:
         self.data_dir = data_dir
         if data_dir is not None:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            _private_folder(data_dir)
         self.store = Store(data_dir / DB_FILE if data_dir else None)
         self.org = Org(self.store, settings or EmulatorSettings())
         self.app = App(self.org, admin_token=self._admin_token())

@@ -289,3 +289,7 @@ class Store:
         """Return ``(id, state)`` of every job of ``kind``, oldest first (tests audit these)."""
         rows = self._all("SELECT id, state FROM jobs WHERE kind = ? ORDER BY rowid", kind)
         return [(str(row[0]), json.loads(row[1])) for row in rows]
+
+    def session_tokens(self) -> list[str]:
+        """Return every access token the org ever issued (tests check none leaks)."""
+        return [str(row[0]) for row in self._all("SELECT token FROM sessions")]
