@@ -138,6 +138,8 @@ def default_env_var(org: str, key: str) -> str:
 def org_config_from_table(name: str, table: Mapping[str, Any], *, base_dir: Path) -> OrgConfig:
     """Parse one ``[orgs.NAME]`` table; paths are relative to the project folder."""
     where = f"[orgs.{name}]"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table (auth = ..., login_url = ...)")
     for key in table:
         if key in SECRETS:
             raise ConfigError(
