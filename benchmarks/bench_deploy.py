@@ -22,13 +22,14 @@ import argparse
 import io
 import os
 import shutil
-import statistics
-import subprocess
 import sys
-import time
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from common import interleaved, run_quietly
 
 from apionly_deploy.auth import http_for, login
 from apionly_deploy.deploy import PollPolicy, wait_for_deploy
@@ -56,8 +57,24 @@ class SimClock:
 
 @dataclass(frozen=True)
 class Run:
-    requests: int
-    delay: float
+    requests: int  # checkDeployStatus calls
+    delay: float  # seconds between the org finishing and the client reporting
+    calls: int = 0  # every request from the deploy on (deploy, status polls, details)
+    sent: int = 0  # HTTP body bytes sent by the client from the deploy on
+    received: int = 0  # HTTP body bytes received
+
+
+class Traffic:
+    """Counts the HTTP body bytes a requests session sends and receives (a response hook)."""
+
+    def __init__(self) -> None:
+        self.sent = self.received = self.calls = 0
+
+    def __call__(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        body = response.request.body or b""
+        self.sent += len(body)
+        self.received += len(response.content)
+        self.calls += 1
 
 
 def package(components: int) -> bytes:
@@ -87,6 +104,8 @@ def measure(policy: PollPolicy, length: float, zip_bytes: bytes, components: int
         org = local_org_config(emulator)
         http = http_for(org)
         session = login(org, http, environ={})
+        traffic = Traffic()
+        http.session.hooks["response"].append(traffic)
         client = MetadataClient(http, instance_url=session.instance_url,
                                 access_token=session.access_token, api_version="62.0")  # fmt: skip
         job = client.deploy(zip_bytes, DeployOptions())
@@ -94,7 +113,23 @@ def measure(policy: PollPolicy, length: float, zip_bytes: bytes, components: int
         result = wait_for_deploy(client, job.id, timeout=3600, sleep=clock.sleep, clock=clock,
                                  policy=policy, components=components)  # fmt: skip
         assert result.success, result
-        return Run(emulator.requests.count("checkDeployStatus"), clock() - (queued + length))
+        return Run(emulator.requests.count("checkDeployStatus"), clock() - (queued + length),
+                   traffic.calls, traffic.sent, traffic.received)  # fmt: skip
+
+
+def compare(zip_bytes: bytes, components: int, lengths: Sequence[float]) -> dict[str, Any]:
+    """Deploy ``zip_bytes`` once per length with each schedule; return per-length and totals."""
+    rows = []
+    for length in lengths:
+        sf = measure(SF_SCHEDULE, length, zip_bytes, components)
+        ours = measure(PollPolicy(), length, zip_bytes, components)
+        rows.append({"length": length, "sf": asdict(sf), "ours": asdict(ours)})
+    totals = {
+        who: {key: sum(row[who][key] for row in rows) for key in asdict(Run(0, 0.0))}
+        for who in ("sf", "ours")
+    }
+    return {"zip_bytes": len(zip_bytes), "components": components, "rows": rows,
+            "totals": totals}  # fmt: skip
 
 
 def polling(components: int) -> bool:
@@ -121,38 +156,55 @@ def polling(components: int) -> bool:
     return our_requests <= sf_requests and our_delay <= sf_delay
 
 
-def _wall(command: list[str], repeat: int, env: dict[str, str]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True, timeout=120)  # fmt: skip
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def sf_command() -> str | None:
+    """Return the Salesforce CLI's ``sf`` when it is installed."""
+    found = (p for p in (os.path.expanduser(c) for c in SF_CANDIDATES) if os.access(p, os.X_OK))
+    return next(found, shutil.which("sf"))
+
+
+def startup_figures(repeat: int, *, with_sf: bool = True) -> dict[str, Any]:
+    """Median wall seconds of each start-up command, all run alternately ``repeat`` times."""
+    ours = shutil.which("apionly-deploy") or str(Path(sys.executable).parent / "apionly-deploy")
+    sf = sf_command() if with_sf else None
+    env = {**os.environ, "SF_DISABLE_TELEMETRY": "true", "SF_AUTOUPDATE_DISABLE": "true",
+           "SF_SKIP_NEW_VERSION_CHECK": "true"}  # fmt: skip
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "--version": [ours, "--version"],
+        "render --help": [ours, "render", "--help"],
+        "deploy start --help": [ours, "deploy", "start", "--help"],
+    }
+    if sf:
+        commands["sf --version"] = [sf, "--version"]
+        commands["sf project deploy start --help"] = [sf, "project", "deploy", "start", "--help"]
+    if repeat > 1:
+        for command in commands.values():  # warm the file cache and the bytecode
+            run_quietly(command, env)
+    actions = [lambda c=c: run_quietly(c, env) for c in commands.values()]  # type: ignore[misc]
+    medians = interleaved(repeat, *actions)
+    return {"seconds": {name: round(t, 4) for name, t in zip(commands, medians, strict=True)},
+            "sf": sf}  # fmt: skip
 
 
 def startup(repeat: int) -> bool:
-    ours = shutil.which("apionly-deploy") or str(Path(sys.executable).parent / "apionly-deploy")
-    sf = next((p for p in (os.path.expanduser(c) for c in SF_CANDIDATES) if os.access(p, os.X_OK)),
-              shutil.which("sf"))  # fmt: skip
-    env = {**os.environ, "SF_DISABLE_TELEMETRY": "true", "SF_AUTOUPDATE_DISABLE": "true",
-           "SF_SKIP_NEW_VERSION_CHECK": "true"}  # fmt: skip
-    pairs = [
-        ("--version", [ours, "--version"], [sf, "--version"] if sf else None),
-        ("deploy start --help", [ours, "deploy", "start", "--help"],
-         [sf, "project", "deploy", "start", "--help"] if sf else None),
-    ]  # fmt: skip
-    print(f"\nStart-up (median of {repeat}, wall time)")
+    figures = startup_figures(repeat)
+    times, has_sf = figures["seconds"], figures["sf"] is not None
+    print(
+        f"\nStart-up (median of {repeat}, wall time; "
+        f"python -c pass {times['python -c pass']:.3f} s)"
+    )
     ok = True
-    for label, our_command, sf_command in pairs:
-        our_time = _wall(our_command, repeat, env)
-        if sf_command is None:
-            print(f"  {label:<20} ours {our_time:.3f} s   sf: not installed (.ci/install-sf-cli)")
+    pairs = (("--version", "sf --version"),
+             ("deploy start --help", "sf project deploy start --help"))  # fmt: skip
+    for ours, theirs in pairs:
+        if not has_sf:
+            print(f"  {ours:<20} ours {times[ours]:.3f} s   sf: not installed (.ci/install-sf-cli)")
             continue
-        sf_time = _wall(sf_command, repeat, env)
-        ratio = our_time / sf_time
+        ratio = times[ours] / times[theirs]
         ok = ok and ratio < 0.2
-        print(f"  {label:<20} ours {our_time:.3f} s   sf {sf_time:.3f} s   ratio {ratio:.2f}")
+        print(
+            f"  {ours:<20} ours {times[ours]:.3f} s   sf {times[theirs]:.3f} s   ratio {ratio:.2f}"
+        )
     return ok
 
 
