@@ -6,6 +6,7 @@ checkOnly changes nothing, and with rollbackOnError one failure keeps every chan
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class _Run:
     new_fields: set[str] = field(default_factory=set)
     new_sets: set[str] = field(default_factory=set)
     total: int = 0
+    #: What the org held before this run (its writes wait until the end): read once per run.
+    stored: checks.OrgFacts | None = None
 
     def message(
         self,
@@ -191,9 +194,20 @@ def _parse_problem(exc: XmlError) -> checks.Problem:
 
 
 def _facts(run: _Run) -> checks.OrgFacts:
-    store = run.store
-    objects = {c.full_name for c in store.components("CustomObject")} | run.new_objects
-    fields = set(run.new_fields)
+    stored = run.stored = run.stored or _stored_facts(run.store)
+    if not (run.new_objects or run.new_fields or run.new_sets):
+        return stored
+    return dataclasses.replace(
+        stored,
+        custom_objects=stored.custom_objects | run.new_objects,
+        custom_fields=stored.custom_fields | run.new_fields,
+        permission_sets=stored.permission_sets | run.new_sets,
+    )
+
+
+def _stored_facts(store: Store) -> checks.OrgFacts:
+    objects = {c.full_name for c in store.components("CustomObject")}
+    fields: set[str] = set()
     for stored in store.components("CustomObject"):
         fields |= _object_fields(stored.full_name, stored.xml)
     sets = {str(r["Name"]) for r in store.records("PermissionSet") if r.get("Type") == "Regular"}
@@ -206,7 +220,7 @@ def _facts(run: _Run) -> checks.OrgFacts:
         ),
         custom_objects=frozenset(objects),
         custom_fields=frozenset(fields),
-        permission_sets=frozenset(sets | run.new_sets),
+        permission_sets=frozenset(sets),
     )
 
 
