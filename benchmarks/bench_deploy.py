@@ -97,32 +97,64 @@ def package(components: int) -> bytes:
     return buffer.getvalue()
 
 
-def measure(policy: PollPolicy, length: float, zip_bytes: bytes, components: int) -> Run:
+def objects_package(objects: dict[str, list[str]]) -> bytes:
+    """Return a zip deploying custom objects with their fields (an org's set-up)."""
+    ns = "http://soap.sforce.com/2006/04/metadata"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        members = "".join(f"<members>{name}</members>" for name in sorted(objects))
+        archive.writestr("package.xml", f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns='
+                         f'"{ns}"><types>{members}<name>CustomObject</name></types>'
+                         "<version>62.0</version></Package>")  # fmt: skip
+        for name, fields in sorted(objects.items()):
+            body = "".join(
+                f"<fields><fullName>{f}</fullName><label>{f[:-3]}</label><length>80</length>"
+                "<type>Text</type></fields>"
+                for f in fields
+            )
+            archive.writestr(f"objects/{name}.object", f'<?xml version="1.0" encoding="UTF-8"?>'
+                             f'<CustomObject xmlns="{ns}">{body}<label>{name[:-3]}</label>'
+                             "</CustomObject>")  # fmt: skip
+    return buffer.getvalue()
+
+
+def measure(
+    policy: PollPolicy, length: float, zip_bytes: bytes, components: int, setup: bytes = b""
+) -> Run:
+    """Deploy ``zip_bytes`` (after ``setup``, not counted) and follow it with ``policy``."""
     clock = SimClock()
     settings = EmulatorSettings(deploy_polls=None, deploy_seconds=length, clock=clock)
     with running_emulator(settings=settings) as emulator:
         org = local_org_config(emulator)
         http = http_for(org)
         session = login(org, http, environ={})
-        traffic = Traffic()
-        http.session.hooks["response"].append(traffic)
         client = MetadataClient(http, instance_url=session.instance_url,
                                 access_token=session.access_token, api_version="62.0")  # fmt: skip
+        if setup:
+            ready = client.deploy(setup, DeployOptions())
+            done = wait_for_deploy(client, ready.id, timeout=3600, sleep=clock.sleep, clock=clock)
+            assert done.success, done.error_message
+        before = emulator.requests.count("checkDeployStatus")
+        traffic = Traffic()
+        http.session.hooks["response"].append(traffic)
         job = client.deploy(zip_bytes, DeployOptions())
         queued = clock()
         result = wait_for_deploy(client, job.id, timeout=3600, sleep=clock.sleep, clock=clock,
                                  policy=policy, components=components)  # fmt: skip
-        assert result.success, result
-        return Run(emulator.requests.count("checkDeployStatus"), clock() - (queued + length),
+        assert result.success, result.component_failures[:3]
+        polls = emulator.requests.count("checkDeployStatus") - before
+        return Run(polls, clock() - (queued + length),
                    traffic.calls, traffic.sent, traffic.received)  # fmt: skip
 
 
-def compare(zip_bytes: bytes, components: int, lengths: Sequence[float]) -> dict[str, Any]:
+def compare(
+    zip_bytes: bytes, components: int, lengths: Sequence[float], setup: bytes = b""
+) -> dict[str, Any]:
     """Deploy ``zip_bytes`` once per length with each schedule; return per-length and totals."""
     rows = []
     for length in lengths:
-        sf = measure(SF_SCHEDULE, length, zip_bytes, components)
-        ours = measure(PollPolicy(), length, zip_bytes, components)
+        sf = measure(SF_SCHEDULE, length, zip_bytes, components, setup)
+        ours = measure(PollPolicy(), length, zip_bytes, components, setup)
         rows.append({"length": length, "sf": asdict(sf), "ours": asdict(ours)})
     totals = {
         who: {key: sum(row[who][key] for row in rows) for key in asdict(Run(0, 0.0))}
