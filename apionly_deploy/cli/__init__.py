@@ -6,7 +6,6 @@ Each command group lives in its own module and registers itself on ``cli`` at im
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import click
@@ -56,8 +55,11 @@ class ApionlyGroup(click.Group):
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
 def cli(verbose: int) -> None:
     """Manage Salesforce API-only integration users as code."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if verbose:  # without -v the library's warnings reach stderr through logging's default
+        import logging
+
+        level = logging.WARNING - 10 * min(verbose, 2)
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
 def register(name: str, module: str) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from apionly_deploy import scaffold
 from apionly_deploy.cli import cli
-from apionly_deploy.package import write_atomic
-from apionly_deploy.pipeline import Built, ValidationFailed, build_project
-from apionly_deploy.render import Layout, write_tree
+
+if TYPE_CHECKING:
+    from apionly_deploy.pipeline import Built
+
+# The library (Jinja, lxml) is imported when a command runs, so `--help` stays fast.
+LAYOUTS = ("source", "mdapi")
 
 project_option = click.option(
     "-p",
@@ -38,6 +41,8 @@ no_validate_option = click.option(
 
 
 def _build(project_dir: Path, org: str | None, no_validate: bool) -> Built:
+    from apionly_deploy.pipeline import ValidationFailed, build_project
+
     try:
         built = build_project(project_dir, org=org, validate=not no_validate)
     except ValidationFailed as failed:
@@ -63,6 +68,8 @@ def _echo_findings(findings: tuple[object, ...]) -> None:
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("."))
 def init(directory: Path) -> None:
     """Scaffold a working project in DIRECTORY (default: here)."""
+    from apionly_deploy import scaffold
+
     written = scaffold.create(directory)
     for path in written:
         click.echo(f"created {path}")
@@ -81,8 +88,8 @@ def init(directory: Path) -> None:
 @click.option(
     "--format",
     "layout",
-    type=click.Choice([layout.value for layout in Layout]),
-    default=Layout.SOURCE.value,
+    type=click.Choice(LAYOUTS),
+    default=LAYOUTS[0],
     show_default=True,
     help="source: sfdx layout (force-app/main/default); mdapi: Metadata API layout.",
 )
@@ -91,6 +98,8 @@ def render(
     project_dir: Path, org: str | None, out_dir: Path | None, layout: str, no_validate: bool
 ) -> None:
     """Render the project's Profiles, Permission Sets and Groups to XML."""
+    from apionly_deploy.render import Layout, write_tree
+
     built = _build(project_dir, org, no_validate)
     chosen = Layout(layout)
     files = built.render(chosen)
@@ -114,6 +123,8 @@ def render(
 @no_validate_option
 def package(project_dir: Path, org: str | None, out_file: Path | None, no_validate: bool) -> None:
     """Build the deployable zip (package.xml, and destructiveChanges.xml for [delete])."""
+    from apionly_deploy.package import write_atomic
+
     built = _build(project_dir, org, no_validate)
     data = built.package()
     target = out_file or built.project.root / "out" / "package.zip"
