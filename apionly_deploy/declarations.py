@@ -11,6 +11,7 @@ from typing import Any
 
 from apionly_deploy import names
 from apionly_deploy.config import Project, SourceFile, check_keys, did_you_mean
+from apionly_deploy.login_limits import login_hours, login_ip_ranges
 from apionly_deploy.model import (
     API_ENABLED,
     API_USER_ONLY,
@@ -20,14 +21,19 @@ from apionly_deploy.model import (
     Component,
     FieldPermission,
     Kind,
-    LoginHours,
-    LoginIpRange,
     ObjectPermission,
     PermissionContainer,
     PermissionSetGroup,
     RecordTypeVisibility,
     TabSetting,
     UserPermission,
+)
+from apionly_deploy.project_values import (
+    read_bool,
+    read_mapping,
+    read_names,
+    read_str,
+    type_name,
 )
 
 Path_ = tuple[str, ...]
@@ -54,7 +60,6 @@ FIELD_WORDS = {"read": (True, False), "edit": (True, True), "none": (False, Fals
 PS_TABS = {"available": "Available", "visible": "Visible", "none": "None"}
 PROFILE_TABS = {"default_on": "DefaultOn", "default_off": "DefaultOff", "hidden": "Hidden"}
 RECORD_TYPE_WORDS = ("visible", "default", "hidden")
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def build_bundle(project: Project) -> Bundle:
@@ -130,9 +135,9 @@ def _permission_set(src: SourceFile, name: str, t: Mapping[str, Any]) -> Permiss
         kind=Kind.PERMISSION_SET,
         name=name,
         source=str(src.path),
-        label=_str(src, path, t, "label") or name.replace("_", " "),
-        license=_str(src, path, t, "license"),
-        has_activation_required=_bool(src, path, t, "activation_required", default=False),
+        label=read_str(src, path, t, "label") or name.replace("_", " "),
+        license=read_str(src, path, t, "license"),
+        has_activation_required=read_bool(src, path, t, "activation_required", default=False),
         tabs=_tabs(src, path, t, PS_TABS),
         **_common(src, path, t, profile=False),
     )
@@ -145,10 +150,10 @@ def _profile(src: SourceFile, name: str, t: Mapping[str, Any]) -> PermissionCont
         kind=Kind.PROFILE,
         name=name,
         source=str(src.path),
-        user_license=_str(src, path, t, "user_license"),
-        custom=_bool(src, path, t, "custom", default=True),
-        login_ip_ranges=_ip_ranges(src, path, t.get("login_ip_ranges", [])),
-        login_hours=_login_hours(src, (*path, "login_hours"), t.get("login_hours")),
+        user_license=read_str(src, path, t, "user_license"),
+        custom=read_bool(src, path, t, "custom", default=True),
+        login_ip_ranges=login_ip_ranges(src, path, t.get("login_ip_ranges", [])),
+        login_hours=login_hours(src, (*path, "login_hours"), t.get("login_hours")),
         tabs=_tabs(src, path, t, PROFILE_TABS),
         **_common(src, path, t, profile=True),
     )
@@ -161,20 +166,22 @@ def _group(src: SourceFile, name: str, t: Mapping[str, Any]) -> PermissionSetGro
         name=name,
         source=str(src.path),
         has_activation_required=False,
-        label=_str(src, path, t, "label") or name.replace("_", " "),
-        description=_str(src, path, t, "description"),
-        permission_sets=tuple(sorted(set(_names(src, path, t, "permission_sets")))),
-        muting_permission_sets=tuple(sorted(set(_names(src, path, t, "muting_permission_sets")))),
+        label=read_str(src, path, t, "label") or name.replace("_", " "),
+        description=read_str(src, path, t, "description"),
+        permission_sets=tuple(sorted(set(read_names(src, path, t, "permission_sets")))),
+        muting_permission_sets=tuple(
+            sorted(set(read_names(src, path, t, "muting_permission_sets")))
+        ),
     )
 
 
 def _common(src: SourceFile, path: Path_, t: Mapping[str, Any], *, profile: bool) -> dict[str, Any]:
     perms = _toggles(src, path, t, "user_permissions")
-    if _bool(src, path, t, "api_only", default=False):
+    if read_bool(src, path, t, "api_only", default=False):
         perms.setdefault(API_USER_ONLY, True)
         perms.setdefault(API_ENABLED, True)
     return {
-        "description": _str(src, path, t, "description"),
+        "description": read_str(src, path, t, "description"),
         "user_permissions": tuple(
             UserPermission(n, on, line=src.line((*path, "user_permissions", n)))
             for n, on in sorted(perms.items())
@@ -190,46 +197,6 @@ def _common(src: SourceFile, path: Path_, t: Mapping[str, Any], *, profile: bool
     }
 
 
-def _str(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> str | None:
-    value = t.get(key)
-    if value is not None and not isinstance(value, str):
-        raise src.error(
-            (*path, key), f"must be a string, not {_type(value)}", f'write {key} = "..."'
-        )
-    return value
-
-
-def _bool(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str, *, default: bool) -> bool:
-    value = t.get(key, default)
-    if not isinstance(value, bool):
-        raise src.error(
-            (*path, key), f"must be true or false, not {_type(value)}", f"write {key} = true"
-        )
-    return value
-
-
-def _type(value: Any) -> str:
-    return {
-        str: "a string",
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        list: "a list",
-    }.get(type(value), "a table")
-
-
-def _names(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> list[str]:
-    value = t.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise src.error((*path, key), "must be a list of names", f'write {key} = ["Name"]')
-    seen: set[str] = set()
-    for item in value:
-        if item in seen:
-            raise src.error((*path, key), f"{item!r} is listed twice", "remove the duplicate")
-        seen.add(item)
-    return list(value)
-
-
 def _toggles(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> dict[str, bool]:
     """Read ``["A", "B"]`` (all on) or ``{ A = true, B = false }``."""
     value = t.get(key, [])
@@ -238,7 +205,7 @@ def _toggles(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> di
             if not isinstance(on, bool):
                 raise src.error((*path, key, name), "must be true or false", f"write {name} = true")
         return dict(value)
-    return dict.fromkeys(_names(src, path, t, key), True)
+    return dict.fromkeys(read_names(src, path, t, key), True)
 
 
 def _accesses(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> tuple[Access, ...]:
@@ -266,13 +233,13 @@ def _one_word(src: SourceFile, path: Path_, value: Any, allowed: Iterable[str]) 
     words = list(allowed)
     if not isinstance(value, str):
         raise src.error(
-            path, f"must be one word, not {_type(value)}", f"use one of: {', '.join(words)}"
+            path, f"must be one word, not {type_name(value)}", f"use one of: {', '.join(words)}"
         )
     return _words(src, path, value, words)[0]
 
 
 def _objects(src: SourceFile, path: Path_, value: Any) -> tuple[ObjectPermission, ...]:
-    table = _mapping(src, path, value, 'objects = { Account = ["read", "edit"] }')
+    table = read_mapping(src, path, value, 'objects = { Account = ["read", "edit"] }')
     allowed = [*OBJECT_FLAGS, "all", "none"]
     result = []
     for obj, spec in sorted(table.items()):
@@ -284,7 +251,7 @@ def _objects(src: SourceFile, path: Path_, value: Any) -> tuple[ObjectPermission
 
 
 def _fields(src: SourceFile, path: Path_, value: Any) -> tuple[FieldPermission, ...]:
-    table = _mapping(src, path, value, 'fields = { "Account.Industry" = "read" }')
+    table = read_mapping(src, path, value, 'fields = { "Account.Industry" = "read" }')
     items = sorted(table.items())
     # Each key's own line, else its table's: what src.line gives, looked up in one go.
     lines = src.lines.lines_under(path, [name for name, _ in items])
@@ -305,7 +272,7 @@ def _fields(src: SourceFile, path: Path_, value: Any) -> tuple[FieldPermission, 
 def _tabs(
     src: SourceFile, path: Path_, t: Mapping[str, Any], words: Mapping[str, str]
 ) -> tuple[TabSetting, ...]:
-    table = _mapping(src, (*path, "tabs"), t.get("tabs", {}), 'tabs = { Account = "..." }')
+    table = read_mapping(src, (*path, "tabs"), t.get("tabs", {}), 'tabs = { Account = "..." }')
     result = []
     for tab, spec in sorted(table.items()):
         word = _one_word(src, (*path, "tabs", tab), spec, words)
@@ -316,7 +283,7 @@ def _tabs(
 def _record_types(
     src: SourceFile, path: Path_, value: Any, profile: bool
 ) -> tuple[RecordTypeVisibility, ...]:
-    table = _mapping(src, path, value, 'record_types = { "Account.Partner" = "visible" }')
+    table = read_mapping(src, path, value, 'record_types = { "Account.Partner" = "visible" }')
     result = []
     for name, spec in sorted(table.items()):
         words = _words(src, (*path, name), spec, RECORD_TYPE_WORDS)
@@ -331,81 +298,6 @@ def _record_types(
         line = src.line((*path, name))
         result.append(RecordTypeVisibility(name, visible=visible, default=default, line=line))
     return tuple(result)
-
-
-def _mapping(src: SourceFile, path: Path_, value: Any, example: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise src.error(path, f"must be a table, not {_type(value)}", f"write {example}")
-    return value
-
-
-def _ip_ranges(src: SourceFile, path: Path_, value: Any) -> tuple[LoginIpRange, ...]:
-    key_path = (*path, "login_ip_ranges")
-    if not isinstance(value, list):
-        raise src.error(
-            key_path,
-            "must be a list of tables",
-            'write login_ip_ranges = [{ start = "203.0.113.0", end = "203.0.113.255" }]',
-        )
-    result = []
-    for index, item in enumerate(value):
-        item_path = (*key_path, str(index))
-        if not isinstance(item, Mapping):
-            raise src.error(
-                key_path, f"entry {index + 1} must be a table", "write { start = ..., end = ... }"
-            )
-        check_keys(src, key_path, item, ("start", "end", "description"))
-        start, end = _ip(src, key_path, item, "start"), _ip(src, key_path, item, "end")
-        if _ip_key(start) > _ip_key(end):
-            raise src.error(
-                key_path, f"entry {index + 1}: start {start} is after end {end}", "swap them"
-            )
-        description = _str(src, item_path, item, "description")
-        result.append(LoginIpRange(start, end, description, line=src.line(key_path)))
-    return tuple(sorted(result, key=lambda r: (_ip_key(r.start), _ip_key(r.end))))
-
-
-def _ip(src: SourceFile, path: Path_, item: Mapping[str, Any], key: str) -> str:
-    value = item.get(key)
-    if not isinstance(value, str) or _ip_key(value) < 0:
-        raise src.error(
-            path, f"{key} {value!r} is not an IPv4 address", f'write {key} = "203.0.113.10"'
-        )
-    return value
-
-
-def _ip_key(address: str) -> int:
-    parts = address.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and int(p) <= 255 for p in parts):
-        return -1
-    return int.from_bytes(bytes(int(p) for p in parts), "big")
-
-
-def _login_hours(src: SourceFile, path: Path_, value: Any) -> LoginHours | None:
-    if value is None:
-        return None
-    table = _mapping(src, path, value, 'login_hours = { monday = "08:00-18:00" }')
-    check_keys(src, path, table, DAYS)
-    hours: list[tuple[str, str]] = []
-    for day, spec in table.items():
-        span = _minutes_span(spec)
-        if span is None:
-            raise src.error((*path, day), f"{spec!r} is not a time span", 'write "08:00-18:00"')
-        hours += [(f"{day}End", str(span[1])), (f"{day}Start", str(span[0]))]
-    return LoginHours(hours=tuple(sorted(hours)), line=src.line(path))
-
-
-def _minutes_span(spec: Any) -> tuple[int, int] | None:
-    if not isinstance(spec, str) or spec.count("-") != 1:
-        return None
-    minutes: list[int] = []
-    for part in spec.split("-"):
-        hh, _, mm = part.strip().partition(":")
-        if not (hh.isdigit() and mm.isdigit() and int(mm) < 60):
-            return None
-        minutes.append(int(hh) * 60 + int(mm))
-    start, end = minutes
-    return (start, end) if 0 <= start < end <= 1440 else None
 
 
 _TABLE_OF = {
@@ -424,5 +316,5 @@ def _deletions(src: SourceFile, table: Mapping[str, Any]) -> tuple[tuple[Kind, s
     check_keys(src, ("delete",), table, DELETE_KEYS)
     found: list[tuple[Kind, str]] = []
     for key, kind in _DELETE_KINDS.items():
-        found += [(kind, n) for n in _names(src, ("delete",), table, key)]
+        found += [(kind, n) for n in read_names(src, ("delete",), table, key)]
     return tuple(sorted(found))

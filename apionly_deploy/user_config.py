@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apionly_deploy.config import Project, SourceFile, check_keys
+from apionly_deploy.project_values import read_names, read_str
 
 SUFFIX_VAR = "username_suffix"
 DEFAULT_TIME_ZONE = "GMT"
@@ -161,7 +162,11 @@ def _user(src: SourceFile, key: str, table: Mapping[str, Any], suffix: str) -> D
             f"username {username!r} is not in the form of an email address",
             "Salesforce usernames look like name@company.example (80 characters at most)",
         )
-    text = {k: _string(src, path, table, k) for k in _KEYS if k not in (*_LISTS, "active")}
+    text = {
+        k: read_str(src, path, table, k, non_empty=True)
+        for k in _KEYS
+        if k not in (*_LISTS, "active")
+    }
     for required in ("last_name", "email", "profile"):
         if not text[required]:
             raise src.error(path, f"{required} is missing", f'add {required} = "..."')
@@ -184,9 +189,9 @@ def _user(src: SourceFile, key: str, table: Mapping[str, Any], suffix: str) -> D
         first_name=text["first_name"],
         alias=alias,
         user_license=text["user_license"],
-        permission_set_licenses=_names(src, path, table, "permission_set_licenses"),
-        permission_sets=_names(src, path, table, "permission_sets"),
-        permission_set_groups=_names(src, path, table, "permission_set_groups"),
+        permission_set_licenses=tuple(read_names(src, path, table, "permission_set_licenses")),
+        permission_sets=tuple(read_names(src, path, table, "permission_sets")),
+        permission_set_groups=tuple(read_names(src, path, table, "permission_set_groups")),
         time_zone=text["time_zone"],
         locale=text["locale"],
         language=text["language"],
@@ -196,26 +201,8 @@ def _user(src: SourceFile, key: str, table: Mapping[str, Any], suffix: str) -> D
     )
 
 
-def _string(src: SourceFile, path: Sequence[str], t: Mapping[str, Any], key: str) -> str | None:
-    value = t.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise src.error((*path, key), "must be a non-empty string")
-    return value.strip()
-
-
 def _check_choice(
     src: SourceFile, path: Sequence[str], key: str, value: str | None, allowed: Sequence[str]
 ) -> None:
     if value is not None and value not in allowed:
         raise src.error((*path, key), f"{value!r} is not one of: {', '.join(allowed)}")
-
-
-def _names(src: SourceFile, path: Sequence[str], t: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = t.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise src.error((*path, key), "must be a list of names", f'write {key} = ["Name"]')
-    if len(set(value)) != len(value):
-        raise src.error((*path, key), "lists a name twice")
-    return tuple(value)
