@@ -204,3 +204,44 @@ def test_write_tree_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="was not written by apionly-deploy"):
         write_tree({"a.xml": b"x"}, tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_project_templates_escape_like_salesforce_too(tmp_path: Path) -> None:
+    """A project's own template (autoescaped) prints text with Salesforce's entity names."""
+    (tmp_path / "profile.xml.j2").write_text("<l>{{ c.description }}</l>{{ c.custom }}\n")
+    profile = PermissionContainer(
+        kind=Kind.PROFILE, name="P", description='R&D "Ops" <it\'s>', custom=True
+    )
+    xml = component_xml(profile, api_version="62.0", template_dir=tmp_path)
+    assert xml == b"<l>R&amp;D &quot;Ops&quot; &lt;it&apos;s&gt;</l>true\n"
+
+
+def test_builtin_templates_use_nothing_whose_escaping_depends_on_autoescape() -> None:
+    """Built-in templates escape in finalize alone: macros, blocks, filters or ``~`` would
+    behave differently without autoescaping, so they must not appear there."""
+    import jinja2.nodes as n
+
+    from apionly_deploy.render import builtin_environment, builtin_template_dir
+
+    env = builtin_environment()
+    for path in builtin_template_dir().glob("*.j2"):
+        tree = env.parse(path.read_text())
+        banned = (n.Macro, n.CallBlock, n.Block, n.Extends, n.Include, n.Import, n.FromImport)
+        banned += (n.Filter, n.FilterBlock, n.Concat, n.AssignBlock, n.Scope, n.MarkSafe)
+        assert not list(tree.find_all(banned)), path.name
+
+
+def test_builtin_template_output_is_always_escaped() -> None:
+    """Values that are not plain text are escaped too; markup passes as it is."""
+    from markupsafe import Markup
+
+    from apionly_deploy.render import _escape_output
+
+    class Odd:
+        def __str__(self) -> str:
+            return "a<'b'>"
+
+    assert _escape_output(Odd()) == "a&lt;&apos;b&apos;&gt;"
+    assert _escape_output(Markup("<x/>")) == "<x/>"
+    assert _escape_output(7) == "7"
+    assert (_escape_output(True), _escape_output(False)) == ("true", "false")
