@@ -9,12 +9,25 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from apionly_deploy.model import Bundle
-from apionly_deploy.render import Layout, render_files
+from apionly_deploy import names
+from apionly_deploy.errors import RenderError
+from apionly_deploy.model import Bundle, Component
+from apionly_deploy.render import Layout, component_xml, manifest_files, render_files
 
 #: Zip timestamps are fixed so the same input always gives the same bytes.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o100644 << 16
+#: zlib's own default: level 9 takes 2.4x as long (0.30 s vs 0.13 s for the large org) for a
+#: zip 14% smaller.
+_LEVEL = 6
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = _FILE_MODE
+    archive.writestr(info, data, compresslevel=_LEVEL)
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:
@@ -22,11 +35,7 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = _FILE_MODE
-            archive.writestr(info, files[name], compresslevel=9)
+            _add(archive, name, files[name])
     return buffer.getvalue()
 
 
@@ -36,11 +45,40 @@ def build_package(
     template_dir: Path | None = None,
     variables: Mapping[str, str] | None = None,
 ) -> bytes:
-    """Return the deployable zip for ``bundle`` (files at the root, ``singlePackage`` style)."""
-    files = render_files(
-        bundle, layout=Layout.MDAPI, template_dir=template_dir, variables=variables
-    )
-    return zip_bytes(files)
+    """Return the deployable zip for ``bundle`` (files at the root, ``singlePackage`` style).
+
+    The same bytes as ``zip_bytes(render_files(...))``, holding one rendered file at a time:
+    each is rendered, compressed into the zip and dropped, in entry-name order. When a
+    template fails, the error is the one ``render_files`` raises (first in component order).
+    """
+    try:
+        return _stream(bundle, template_dir=template_dir, variables=variables)
+    except RenderError:
+        render_files(bundle, layout=Layout.MDAPI, template_dir=template_dir, variables=variables)
+        raise
+
+
+def _stream(
+    bundle: Bundle, *, template_dir: Path | None, variables: Mapping[str, str] | None
+) -> bytes:
+    components: dict[str, Component] = {
+        names.mdapi_path(c.kind, c.name): c
+        for c in sorted(bundle.components, key=lambda c: (c.kind, c.name))
+    }
+    manifests = manifest_files(bundle, template_dir=template_dir)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(components.keys() | manifests.keys()):
+            data = manifests.get(name)
+            if data is None:
+                data = component_xml(
+                    components[name],
+                    api_version=bundle.api_version,
+                    template_dir=template_dir,
+                    variables=variables,
+                )
+            _add(archive, name, data)
+    return buffer.getvalue()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -69,3 +69,28 @@ def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
     write_atomic(target, b"new")
     assert target.read_bytes() == b"new"
     assert [p.name for p in target.parent.iterdir()] == ["package.zip"]
+
+
+def test_streamed_package_is_the_zip_of_the_rendered_files() -> None:
+    """build_package renders one file at a time; the bytes are those of the whole-tree zip."""
+    from apionly_deploy.render import Layout
+
+    built = build_project(SAMPLE_PROJECT)
+    assert built.package() == zip_bytes(built.render(Layout.MDAPI))
+
+
+def test_package_reports_the_first_failing_component_in_render_order(tmp_path: Path) -> None:
+    """Entries are written in name order, yet the error is the first in component order."""
+    import pytest
+
+    from apionly_deploy.errors import RenderError
+
+    project = tmp_path / "p"
+    shutil.copytree(SAMPLE_PROJECT, project)
+    (project / "templates").mkdir()
+    # profiles/ sorts after permissionsets/ in the zip, but Profile renders after PermissionSet
+    (project / "templates" / "permissionset.xml.j2").write_text("{{ c.no_such_thing }}")
+    (project / "templates" / "profile.xml.j2").write_text("{{ c.other_typo }}")
+    (project / "templates" / "permissionsetgroup.xml.j2").write_text("{{ c.third_typo }}")
+    with pytest.raises(RenderError, match=r"failed for PermissionSet 'ERP_Accounts'"):
+        build_project(project).package()
