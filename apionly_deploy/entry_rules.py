@@ -8,9 +8,10 @@ same answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from lxml import etree
@@ -75,16 +76,27 @@ def _report(tag: str, entries: Iterable[_Entry], file: str) -> Iterator[Finding]
 
 # -- model ---------------------------------------------------------------------------------
 
-_MODEL_LISTS: tuple[tuple[str, str, Callable[[Any], tuple[str, ...]]], ...] = (
-    ("user_permissions", "userPermissions", lambda e: (e.name,)),
-    ("object_permissions", "objectPermissions", lambda e: (e.object,)),
-    ("field_permissions", "fieldPermissions", lambda e: (e.field,)),
-    ("class_accesses", "classAccesses", lambda e: (e.name,)),
-    ("page_accesses", "pageAccesses", lambda e: (e.name,)),
-    ("custom_permissions", "customPermissions", lambda e: (e.name,)),
-    ("record_types", "recordTypeVisibilities", lambda e: (e.record_type,)),
-    ("login_ip_ranges", "loginIpRanges", lambda e: (e.start, e.end)),
+#: (model attribute, entry tag, key attributes) of the typed entry lists.
+_MODEL_LISTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("user_permissions", "userPermissions", ("name",)),
+    ("object_permissions", "objectPermissions", ("object",)),
+    ("field_permissions", "fieldPermissions", ("field",)),
+    ("class_accesses", "classAccesses", ("name",)),
+    ("page_accesses", "pageAccesses", ("name",)),
+    ("custom_permissions", "customPermissions", ("name",)),
+    ("record_types", "recordTypeVisibilities", ("record_type",)),
+    ("login_ip_ranges", "loginIpRanges", ("start", "end")),
 )
+
+
+def _model_report(
+    tag: str, items: Sequence[Any], keys: tuple[str, ...], file: str
+) -> list[Finding]:
+    """Report repeated keys of ``items``; distinct keys (the usual case) cost one C-level set."""
+    if len(set(map(attrgetter(*keys), items))) == len(items):
+        return []
+    entries = (_Entry(tuple(getattr(e, k) for k in keys), e, e.line) for e in items)
+    return list(_report(tag, entries, file))
 
 
 def _node_key(node: Node, keys: Sequence[str]) -> tuple[str, ...]:
@@ -106,11 +118,10 @@ def model_entry_findings(component: Component, *, file: str) -> list[Finding]:
 
 
 def _container_entries(container: PermissionContainer, file: str) -> Iterator[Finding]:
-    for attr, tag, key in _MODEL_LISTS:
-        items = getattr(container, attr)
-        yield from _report(tag, (_Entry(key(e), e, e.line) for e in items), file)
+    for attr, tag, attrs in _MODEL_LISTS:
+        yield from _model_report(tag, getattr(container, attr), attrs, file)
     tab_tag = "tabVisibilities" if container.kind is Kind.PROFILE else "tabSettings"
-    yield from _report(tab_tag, (_Entry((t.tab,), t, t.line) for t in container.tabs), file)
+    yield from _model_report(tab_tag, container.tabs, ("tab",), file)
     by_tag: dict[str, list[_Entry]] = {}
     for node in container.extras:
         keys = ENTRY_KEYS.get(node.tag)
@@ -119,9 +130,11 @@ def _container_entries(container: PermissionContainer, file: str) -> Iterator[Fi
     for tag, entries in by_tag.items():
         yield from _report(tag, entries, file)
     if container.kind is not Kind.MUTING_PERMISSION_SET:
-        for field in container.field_permissions:
-            if field.editable and not field.readable:
-                yield _field_finding(file, field.line, field.field)
+        fields = container.field_permissions
+        if not all(map(attrgetter("readable"), fields)):
+            for field in fields:
+                if field.editable and not field.readable:
+                    yield _field_finding(file, field.line, field.field)
 
 
 def _field_finding(file: str, line: int, field: str) -> Finding:
