@@ -39,7 +39,19 @@ class ContentError(ApionlyError):
 
 
 class XmlError(ContentError):
-    """A file is not well-formed or not safe XML."""
+    """A file is not well-formed or not safe XML.
+
+    ``line`` and ``column`` (1-based, 0 when unknown) and ``problem`` (the message without its
+    ``source:line:column:`` prefix) let callers report the position without parsing the text.
+    """
+
+    def __init__(
+        self, message: str, *, line: int = 0, column: int = 0, problem: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.problem = message if problem is None else problem
 
 
 class RenderError(ContentError):

@@ -52,10 +52,12 @@ def parse_component(root: etree._Element, *, name: str, source: str) -> Componen
     """Turn a parsed document root into a model component."""
     kind = kind_of_root(root)
     if kind is None:
-        raise XmlError(
-            f"{source}:{_line_of(root) or 1}:1: <{local_name(root)}> is not a Profile, "
-            "PermissionSet, MutingPermissionSet or PermissionSetGroup"
+        line = _line_of(root) or 1
+        problem = (
+            f"<{local_name(root)}> is not a Profile, PermissionSet, MutingPermissionSet or "
+            "PermissionSetGroup"
         )
+        raise XmlError(f"{source}:{line}:1: {problem}", line=line, column=1, problem=problem)
     full_name = root.find(f"{{{METADATA_NS}}}fullName")
     if full_name is not None and full_name.text:
         name = full_name.text.strip()

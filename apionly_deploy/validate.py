@@ -8,7 +8,6 @@ project. Neither raises on bad content: everything wrong is a Finding (rules.py 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -120,19 +119,9 @@ def _plan(root: etree._Element, *, version: str, kind: Kind, valid: bool) -> Ent
     return _entry_plan(version, kind, namespace_prefix(root), valid)
 
 
-_POSITION = re.compile(r":(\d+):(\d+): (.*)$", re.DOTALL)
-
-
 def _xml_error(source: str, err: XmlError) -> Finding:
-    """Turn xmldoc's ``source:line:col: problem`` message into an AO001 finding."""
-    text = str(err)
-    rest = text[len(source) :] if text.startswith(source) else text
-    match = _POSITION.match(rest)
-    if match:
-        line, column, problem = int(match[1]), int(match[2]), match[3]
-    else:
-        line, column, problem = 0, 0, rest.lstrip(": ")
-    return make("AO001", source, line, problem, column=column)
+    """Turn xmldoc's error into an AO001 finding at its line and column."""
+    return make("AO001", source, err.line, err.problem, column=err.column)
 
 
 def validate_bytes(

@@ -44,18 +44,20 @@ def _parser() -> etree.XMLParser:
 def parse_bytes(data: bytes, *, source: str = "<input>") -> etree._Element:
     """Parse ``data`` safely and return the root element; raise XmlError naming ``source``."""
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise XmlError(
-            f"{source}: file is {len(data):,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
-        )
+        problem = f"file is {len(data):,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
+        raise XmlError(f"{source}: {problem}", problem=problem)
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
-        reason = str(exc.msg).split(", line ")[0]
-        raise XmlError(f"{source}:{line}:{column}: malformed XML: {reason}") from None
+        problem = "malformed XML: " + str(exc.msg).split(", line ")[0]
+        raise XmlError(
+            f"{source}:{line}:{column}: {problem}", line=line, column=column, problem=problem
+        ) from None
     docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype:
-        raise XmlError(f"{source}:1:1: DOCTYPE declarations are not allowed in metadata; remove it")
+        problem = "DOCTYPE declarations are not allowed in metadata; remove it"
+        raise XmlError(f"{source}:1:1: {problem}", line=1, column=1, problem=problem)
     return root
 
 
@@ -64,12 +66,12 @@ def parse_file(path: Path) -> etree._Element:
     try:
         size = path.stat().st_size
         if size > MAX_DOCUMENT_BYTES:
-            raise XmlError(
-                f"{path}: file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
-            )
+            problem = f"file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
+            raise XmlError(f"{path}: {problem}", problem=problem)
         data = path.read_bytes()
     except OSError as exc:
-        raise XmlError(f"{path}: cannot read: {exc.strerror}") from None
+        problem = f"cannot read: {exc.strerror}"
+        raise XmlError(f"{path}: {problem}", problem=problem) from None
     return parse_bytes(data, source=str(path))
 
 
