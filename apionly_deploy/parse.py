@@ -87,12 +87,21 @@ def _fields(element: etree._Element) -> dict[str, str]:
     return fields
 
 
+#: xsd:boolean's true literals (Salesforce accepts both); values reach here stripped.
+_TRUE = frozenset({"true", "1"})
+
+
 def _bool(value: str | None) -> bool:
-    return value == "true"
+    return value in _TRUE
 
 
 def _opt_bool(value: str | None) -> bool | None:
-    return None if value is None else value == "true"
+    return None if value is None else value in _TRUE
+
+
+def _truth(text: str | None) -> bool:
+    """Return ``_bool`` of an element's unstripped text (``"true"`` needs no strip)."""
+    return text == "true" or (text is not None and text.strip() in _TRUE)
 
 
 def _node(element: etree._Element) -> Node:
@@ -137,8 +146,7 @@ _EDITABLE = f"{{{METADATA_NS}}}editable"
 def _fast_field_permission(element: etree._Element, line: int) -> FieldPermission:
     """Return ``_field_permission(_fields(element), line)`` for the usual shape, quicker.
 
-    A big profile holds tens of thousands of these, all in the metadata namespace; anything
-    else (another namespace, an unknown child) goes the general way, so the result is the same.
+    Anything else (another namespace, an unknown child) goes the general way.
     """
     field = readable = editable = None
     for child in element:
@@ -152,11 +160,65 @@ def _fast_field_permission(element: etree._Element, line: int) -> FieldPermissio
         elif isinstance(tag, str):
             return _field_permission(_fields(element), line)
     return FieldPermission(
-        field=(field or "").strip(),
-        readable=(readable or "").strip() == "true",
-        editable=(editable or "").strip() == "true",
-        line=line,
+        field=(field or "").strip(), readable=_truth(readable), editable=_truth(editable), line=line
     )
+
+
+_getparent = etree._Element.getparent
+_PLAIN_BOOLS = frozenset({"true", "false", "1", "0"})
+
+
+def _texts(root: etree._Element, tag: str) -> list[Any]:
+    return [e.text for e in root.iter(tag)]
+
+
+def _strip(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def _truths(texts: list[Any]) -> list[bool]:
+    """Return ``_truth`` of each text; plain literals (the usual case) in one C-level map."""
+    if _PLAIN_BOOLS.issuperset(texts):
+        return list(map(_TRUE.__contains__, texts))
+    return list(map(_truth, texts))
+
+
+def _field_block(
+    root: etree._Element,
+) -> tuple[list[FieldPermission], list[etree._Element]] | None:
+    """Read a big profile's ``fieldPermissions`` without a Python step per child element.
+
+    Applies when the entries (metadata namespace) form one run of siblings and each holds
+    exactly one ``field``, ``readable`` and ``editable`` and nothing else, and no such element
+    occurs outside them: then the document-order lists of each child tag line up with the
+    entries. Returns the entries and the root's other children, or None (the general way).
+    """
+    entries = list(root.iterchildren(_FIELD_PERMISSIONS))
+    if not entries:
+        return None
+    for tag in (_FIELD, _READABLE, _EDITABLE):  # each one's parent, in document order
+        if list(map(_getparent, root.iter(tag))) != entries:
+            return None
+    if set(map(len, entries)) != {3}:  # comments count too: they take the general way
+        return None
+    before = list(entries[0].itersiblings(preceding=True))
+    after = list(entries[-1].itersiblings())
+    if len(before) + len(entries) + len(after) != len(root):  # not one run
+        return None
+    others = [c for c in reversed(before) if isinstance(c.tag, str)]
+    others += [c for c in after if isinstance(c.tag, str)]
+    if any(local_name(c) == "fieldPermissions" for c in others):  # other namespace: keep order
+        return None
+    fields = _texts(root, _FIELD)
+    fields = list(map(str.strip, fields)) if None not in fields else [_strip(t) for t in fields]
+    readable = _truths(_texts(root, _READABLE))
+    editable = _truths(_texts(root, _EDITABLE))
+    lines: list[Any] = [e.sourceline for e in entries]
+    if None in lines:
+        lines = [_line_of(e) for e in entries]
+    make: Callable[..., FieldPermission] = FieldPermission
+    built = list(map(make, fields, readable, editable, lines))
+    return built, others
 
 
 def _access(key: str) -> Callable[[dict[str, str], int], Access]:
@@ -217,7 +279,10 @@ def _parse_container(
     values: dict[str, Any] = {}
     extras: list[Node] = []
     field_permissions = lists["field_permissions"]
-    for child in _children(root):
+    block = _field_block(root)
+    if block is not None:
+        field_permissions += block[0]
+    for child in block[1] if block is not None else _children(root):
         if child.tag == _FIELD_PERMISSIONS and len(child):
             field_permissions.append(_fast_field_permission(child, _line_of(child)))
             continue
