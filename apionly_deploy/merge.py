@@ -74,15 +74,19 @@ def _extra_order(node: Node) -> tuple[str, ...]:
     return (node.tag, *(key if key is not None else (_flat(node),)))
 
 
+def sorted_entry_lists(container: PermissionContainer) -> dict[str, Any]:
+    """Return each typed entry list of ``container`` sorted by its key (render and merge)."""
+    return {
+        attr: tuple(sorted(getattr(container, attr), key=key)) for attr, key in ENTRY_KEYS.items()
+    }
+
+
 def canonical(component: _C) -> _C:
     """Return ``component`` as the org keeps it: every entry list sorted by its key."""
     extras = tuple(sorted(component.extras, key=_extra_order))
     if not isinstance(component, PermissionContainer):
         return dataclasses.replace(component, extras=extras)
-    lists: dict[str, Any] = {
-        attr: tuple(sorted(getattr(component, attr), key=key)) for attr, key in ENTRY_KEYS.items()
-    }
-    return dataclasses.replace(component, extras=extras, **lists)
+    return dataclasses.replace(component, extras=extras, **sorted_entry_lists(component))
 
 
 def _patch_entries(

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from apionly_deploy import names
 from apionly_deploy.errors import ConfigError, RenderError
+from apionly_deploy.merge import sorted_entry_lists
 from apionly_deploy.model import Bundle, Component, Kind, Node, PermissionContainer
 from apionly_deploy.xmldoc import escape_text
 
@@ -168,18 +169,7 @@ def normalized(component: Component) -> Component:
             permission_sets=tuple(sorted(component.permission_sets)),
             muting_permission_sets=tuple(sorted(component.muting_permission_sets)),
         )
-    c = component
-    return dataclasses.replace(
-        c,
-        user_permissions=tuple(sorted(c.user_permissions, key=lambda e: e.name)),
-        object_permissions=tuple(sorted(c.object_permissions, key=lambda e: e.object)),
-        field_permissions=tuple(sorted(c.field_permissions, key=lambda e: e.field)),
-        class_accesses=tuple(sorted(c.class_accesses, key=lambda e: e.name)),
-        page_accesses=tuple(sorted(c.page_accesses, key=lambda e: e.name)),
-        custom_permissions=tuple(sorted(c.custom_permissions, key=lambda e: e.name)),
-        tabs=tuple(sorted(c.tabs, key=lambda e: e.tab)),
-        record_types=tuple(sorted(c.record_types, key=lambda e: e.record_type)),
-    )
+    return dataclasses.replace(component, **sorted_entry_lists(component))
 
 
 def component_xml(
