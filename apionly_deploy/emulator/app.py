@@ -72,7 +72,6 @@ class App:
                 operation = "soap"
         response, lose = self._inject(operation, request)
         if response is None:
-            self.org.deploys.tick()
             response = self._dispatch(request, soap_request, operation)
             if lose:
                 response = Response(response.status, drop=True)
@@ -100,6 +99,7 @@ class App:
     ) -> Response:
         path = request.path
         try:
+            self.org.deploys.tick()
             if path.startswith("/services/Soap/"):
                 return self._soap(request, soap_request)
             if path.rstrip("/") == "/services/oauth2/token":

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -163,7 +164,11 @@ class EmulatorServer(ThreadingHTTPServer):
             tls.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError | ssl.SSLError):
+            log.debug("connection from %s ended: %s", client_address, error)
+        else:  # a bug in the local org: say so, the client only sees a closed connection
+            log.error("the local org failed serving %s", client_address, exc_info=True)
 
 
 class ServerThread:

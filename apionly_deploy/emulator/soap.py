@@ -12,6 +12,7 @@ from lxml import etree
 
 from apionly_deploy.errors import XmlError
 from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes
+from apionly_deploy.xsd import compile_schema
 
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -79,7 +80,7 @@ def _schema() -> etree.XMLSchema:
     schema: etree.XMLSchema | None = getattr(_local, "schema", None)
     if schema is None:
         data = resources.files(__package__).joinpath("metadata-requests.xsd").read_bytes()
-        schema = etree.XMLSchema(parse_bytes(data, source="metadata-requests.xsd"))
+        schema = compile_schema(data, source="metadata-requests.xsd")
         _local.schema = schema
     return schema
 
