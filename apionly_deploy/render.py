@@ -82,7 +82,9 @@ def _escape_output(value: Any) -> str:
     if value is False:
         return "false"
     if type(value) is str:
-        return escape_text(value)
+        if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+            return escape_text(value)
+        return value  # most names: five C-level scans instead of five replaces
     if hasattr(value, "__html__"):
         return str(value.__html__())
     return escape_text(str(value))  # StrictUndefined raises here, as with autoescaping
