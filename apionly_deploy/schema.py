@@ -22,6 +22,7 @@ from apionly_deploy.rules import Finding, Severity, make
 from apionly_deploy.schema_types import SchemaTypes, parse_types
 from apionly_deploy.schema_walk import walk_document
 from apionly_deploy.xmldoc import METADATA_NS, parse_bytes
+from apionly_deploy.xsd import compile_schema
 
 __all__ = [
     "Mode",
@@ -131,7 +132,7 @@ def _validator(version: str) -> etree.XMLSchema:
     cached: dict[str, etree.XMLSchema] = _local.__dict__.setdefault("validators", {})
     validator = cached.get(file_name)
     if validator is None:
-        validator = etree.XMLSchema(parse_bytes(_xsd_bytes(file_name), source=file_name))
+        validator = compile_schema(_xsd_bytes(file_name), source=file_name)
         cached[file_name] = validator
     return validator
 
