@@ -8,7 +8,7 @@ from typing import Any
 
 from lxml import etree
 
-from apionly_deploy import names
+from apionly_deploy import names, scan
 from apionly_deploy.errors import XmlError
 from apionly_deploy.model import (
     Access,
@@ -164,63 +164,6 @@ def _fast_field_permission(element: etree._Element, line: int) -> FieldPermissio
     )
 
 
-_getparent = etree._Element.getparent
-_PLAIN_BOOLS = frozenset({"true", "false", "1", "0"})
-
-
-def _texts(root: etree._Element, tag: str) -> list[Any]:
-    return [e.text for e in root.iter(tag)]
-
-
-def _strip(text: str | None) -> str:
-    return (text or "").strip()
-
-
-def _truths(texts: list[Any]) -> list[bool]:
-    """Return ``_truth`` of each text; plain literals (the usual case) in one C-level map."""
-    if _PLAIN_BOOLS.issuperset(texts):
-        return list(map(_TRUE.__contains__, texts))
-    return list(map(_truth, texts))
-
-
-def _field_block(
-    root: etree._Element,
-) -> tuple[list[FieldPermission], list[etree._Element]] | None:
-    """Read a big profile's ``fieldPermissions`` without a Python step per child element.
-
-    Applies when the entries (metadata namespace) form one run of siblings and each holds
-    exactly one ``field``, ``readable`` and ``editable`` and nothing else, and no such element
-    occurs outside them: then the document-order lists of each child tag line up with the
-    entries. Returns the entries and the root's other children, or None (the general way).
-    """
-    entries = list(root.iterchildren(_FIELD_PERMISSIONS))
-    if not entries:
-        return None
-    for tag in (_FIELD, _READABLE, _EDITABLE):  # each one's parent, in document order
-        if list(map(_getparent, root.iter(tag))) != entries:
-            return None
-    if set(map(len, entries)) != {3}:  # comments count too: they take the general way
-        return None
-    before = list(entries[0].itersiblings(preceding=True))
-    after = list(entries[-1].itersiblings())
-    if len(before) + len(entries) + len(after) != len(root):  # not one run
-        return None
-    others = [c for c in reversed(before) if isinstance(c.tag, str)]
-    others += [c for c in after if isinstance(c.tag, str)]
-    if any(local_name(c) == "fieldPermissions" for c in others):  # other namespace: keep order
-        return None
-    fields = _texts(root, _FIELD)
-    fields = list(map(str.strip, fields)) if None not in fields else [_strip(t) for t in fields]
-    readable = _truths(_texts(root, _READABLE))
-    editable = _truths(_texts(root, _EDITABLE))
-    lines: list[Any] = [e.sourceline for e in entries]
-    if None in lines:
-        lines = [_line_of(e) for e in entries]
-    make: Callable[..., FieldPermission] = FieldPermission
-    built = list(map(make, fields, readable, editable, lines))
-    return built, others
-
-
 def _access(key: str) -> Callable[[dict[str, str], int], Access]:
     def build(f: dict[str, str], line: int) -> Access:
         return Access(name=f.get(key, ""), enabled=_bool(f.get("enabled")), line=line)
@@ -279,7 +222,7 @@ def _parse_container(
     values: dict[str, Any] = {}
     extras: list[Node] = []
     field_permissions = lists["field_permissions"]
-    block = _field_block(root)
+    block = scan.field_entries(root)
     if block is not None:
         field_permissions += block[0]
     for child in block[1] if block is not None else _children(root):

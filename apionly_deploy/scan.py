@@ -3,21 +3,26 @@
 ``parse.parse_component`` builds the whole model, one dataclass per entry; validation of a large
 file needs only the header fields and the user, object and login IP entries, so this reads those
 and leaves field, class and page entries to ``entry_rules`` (which never builds objects for them).
+``field_entries`` is parse.py's quick reader of a big profile's field permissions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
 from apionly_deploy.model import (
+    FieldPermission,
     Kind,
     LoginIpRange,
     ObjectPermission,
     PermissionContainer,
     UserPermission,
 )
+from apionly_deploy.xmldoc import METADATA_NS, local_name
 
 _TRUE = frozenset({"true", "1"})
 _HEADER = {
@@ -157,3 +162,64 @@ def scan_container(
         source=source,
         **values,  # type: ignore[arg-type]
     )
+
+
+# -- fieldPermissions of a big profile, read by tag (parse.py) ------------------------------
+
+_Q_FIELD_PERMISSIONS = f"{{{METADATA_NS}}}fieldPermissions"
+_Q_FIELD = f"{{{METADATA_NS}}}field"
+_Q_READABLE = f"{{{METADATA_NS}}}readable"
+_Q_EDITABLE = f"{{{METADATA_NS}}}editable"
+_getparent = etree._Element.getparent
+_PLAIN_BOOLS = frozenset({"true", "false", "1", "0"})
+
+
+def _texts(root: etree._Element, tag: str) -> list[Any]:
+    return [e.text for e in root.iter(tag)]
+
+
+def _truths(texts: list[Any]) -> list[bool]:
+    """Return ``_truth`` of each text; plain literals (the usual case) in one C-level map."""
+    if _PLAIN_BOOLS.issuperset(texts):
+        return list(map(_TRUE.__contains__, texts))
+    return list(map(_truth, texts))
+
+
+def field_entries(
+    root: etree._Element,
+) -> tuple[list[FieldPermission], list[etree._Element]] | None:
+    """Read a big profile's ``fieldPermissions`` without a Python step per child element.
+
+    Applies when the entries (metadata namespace) form one run of siblings and each holds
+    exactly one ``field``, ``readable`` and ``editable`` and nothing else, and no such element
+    occurs outside them: then the document-order lists of each child tag line up with the
+    entries. Returns the entries and the root's other children, or None (the general way).
+    """
+    entries = list(root.iterchildren(_Q_FIELD_PERMISSIONS))
+    if not entries:
+        return None
+    for tag in (_Q_FIELD, _Q_READABLE, _Q_EDITABLE):  # each one's parent, in document order
+        if list(map(_getparent, root.iter(tag))) != entries:
+            return None
+    if set(map(len, entries)) != {3}:  # comments count too: they take the general way
+        return None
+    before = list(entries[0].itersiblings(preceding=True))
+    after = list(entries[-1].itersiblings())
+    if len(before) + len(entries) + len(after) != len(root):  # not one run
+        return None
+    others = [c for c in reversed(before) if isinstance(c.tag, str)]
+    others += [c for c in after if isinstance(c.tag, str)]
+    if any(local_name(c) == "fieldPermissions" for c in others):  # other namespace: keep order
+        return None
+    fields = _texts(root, _Q_FIELD)
+    fields = (
+        list(map(str.strip, fields)) if None not in fields else [(t or "").strip() for t in fields]
+    )
+    readable = _truths(_texts(root, _Q_READABLE))
+    editable = _truths(_texts(root, _Q_EDITABLE))
+    lines: list[Any] = [e.sourceline for e in entries]
+    if None in lines:
+        lines = [line_of(e) for e in entries]
+    make: Callable[..., FieldPermission] = FieldPermission
+    built = list(map(make, fields, readable, editable, lines))
+    return built, others
