@@ -110,6 +110,21 @@ def element(tag: str, text: str | None = None, *, ns: str = METADATA_NS) -> etre
     return node
 
 
+def operation_response(operation: str) -> etree._Element:
+    """Return the empty ``<operationResponse>`` element a Metadata API answer starts with."""
+    return element(f"{operation}Response")
+
+
+def async_result(operation: str, job_id: str, state: str) -> etree._Element:
+    """Return the AsyncResult answer of ``deploy`` / ``retrieve``: not done, in ``state``."""
+    response = operation_response(operation)
+    result = sub(response, "result")
+    sub(result, "done", False)
+    sub(result, "id", job_id)
+    sub(result, "state", state)
+    return response
+
+
 def sub(
     parent: etree._Element,
     tag: str,

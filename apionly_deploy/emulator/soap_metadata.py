@@ -16,9 +16,11 @@ from apionly_deploy.emulator.results import DeployMessage, DeployResult
 from apionly_deploy.emulator.soap import (
     SoapFault,
     SoapRequest,
+    async_result,
     boolean,
     element,
     envelope,
+    operation_response,
     sub,
     timestamp,
     validate_metadata_request,
@@ -66,10 +68,6 @@ def _text(parent: etree._Element, tag: str) -> str | None:
     return None if found is None else (found.text or "").strip()
 
 
-def _response(operation: str) -> etree._Element:
-    return element(f"{operation}Response")
-
-
 # -- deploy ---------------------------------------------------------------------------------
 def deploy_options(options: etree._Element) -> DeployOptions:
     """Read DeployOptions in any order; absent ones take Salesforce's defaults."""
@@ -97,23 +95,14 @@ def _deploy(org: Org, session: Session, body: etree._Element) -> etree._Element:
     options_element = body.find(M + "DeployOptions")
     options = deploy_options(options_element if options_element is not None else element("x"))
     job_id = org.deploys.start(data, options, user_id=session.user_id)
-    return _async_result("deploy", job_id, "Queued")
-
-
-def _async_result(operation: str, job_id: str, state: str) -> etree._Element:
-    response = _response(operation)
-    result = sub(response, "result")
-    sub(result, "done", False)
-    sub(result, "id", job_id)
-    sub(result, "state", state)
-    return response
+    return async_result("deploy", job_id, "Queued")
 
 
 def _check_deploy_status(org: Org, session: Session, body: etree._Element) -> etree._Element:
     job_id = _text(body, "asyncProcessId") or ""
     details = boolean(_text(body, "includeDetails"), False)
     result = org.deploys.result(job_id, user_name=_user_name(org, session.user_id))
-    response = _response("checkDeployStatus")
+    response = operation_response("checkDeployStatus")
     response.append(deploy_result_xml(result, include_details=details))
     return response
 
@@ -212,7 +201,7 @@ def _message_xml(tag: str, message: DeployMessage) -> etree._Element:
 def _cancel_deploy(org: Org, session: Session, body: etree._Element) -> etree._Element:
     job_id = _text(body, "String") or _text(body, "id") or ""
     done = org.deploys.cancel(job_id, user_id=session.user_id)
-    response = _response("cancelDeploy")
+    response = operation_response("cancelDeploy")
     result = sub(response, "result")
     sub(result, "done", done)
     sub(result, "id", job_id)
@@ -221,7 +210,7 @@ def _cancel_deploy(org: Org, session: Session, body: etree._Element) -> etree._E
 
 def _deploy_recent_validation(org: Org, session: Session, body: etree._Element) -> etree._Element:
     job_id = org.deploys.quick_deploy(_text(body, "validationId") or "", user_id=session.user_id)
-    response = _response("deployRecentValidation")
+    response = operation_response("deployRecentValidation")
     sub(response, "result", job_id)
     return response
 

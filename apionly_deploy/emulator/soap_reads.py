@@ -9,7 +9,15 @@ from lxml import etree
 from apionly_deploy.emulator import components, packages
 from apionly_deploy.emulator.org import Org
 from apionly_deploy.emulator.retrieves import RetrieveRequest, RetrieveResult
-from apionly_deploy.emulator.soap import XSI, boolean, element, sub, timestamp
+from apionly_deploy.emulator.soap import (
+    XSI,
+    async_result,
+    boolean,
+    element,
+    operation_response,
+    sub,
+    timestamp,
+)
 from apionly_deploy.emulator.store import Session
 from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes
 
@@ -21,21 +29,8 @@ def _text(parent: etree._Element, tag: str) -> str | None:
     return None if found is None else (found.text or "").strip()
 
 
-def _response(operation: str) -> etree._Element:
-    return element(f"{operation}Response")
-
-
 def _user_name(org: Org, user_id: str) -> str:
     return str(org.user(user_id).get("Name") or "")
-
-
-def _async_result(operation: str, job_id: str, state: str) -> etree._Element:
-    response = _response(operation)
-    result = sub(response, "result")
-    sub(result, "done", False)
-    sub(result, "id", job_id)
-    sub(result, "state", state)
-    return response
 
 
 def retrieve(org: Org, session: Session, body: etree._Element) -> etree._Element:
@@ -59,13 +54,13 @@ def retrieve(org: Org, session: Session, body: etree._Element) -> etree._Element
         ),
     )
     job_id = org.retrieves.start(request, user_id=session.user_id)
-    return _async_result("retrieve", job_id, "Queued")
+    return async_result("retrieve", job_id, "Queued")
 
 
 def check_retrieve_status(org: Org, session: Session, body: etree._Element) -> etree._Element:
     include_zip = boolean(_text(body, "includeZip"), True)
     result = org.retrieves.status(_text(body, "asyncProcessId") or "", include_zip=include_zip)
-    response = _response("checkRetrieveStatus")
+    response = operation_response("checkRetrieveStatus")
     response.append(_retrieve_result_xml(org, result))
     return response
 
@@ -132,7 +127,7 @@ def _file_properties(
 
 
 def list_metadata(org: Org, session: Session, body: etree._Element) -> etree._Element:
-    response = _response("listMetadata")
+    response = operation_response("listMetadata")
     admin = org.credentials.admin_user_id
     user_id, user_name = admin[:15], _user_name(org, admin)
     del session
@@ -159,7 +154,7 @@ def list_metadata(org: Org, session: Session, body: etree._Element) -> etree._El
 def read_metadata(org: Org, session: Session, body: etree._Element) -> etree._Element:
     del session
     type_name = _text(body, "type") or ""
-    response = _response("readMetadata")
+    response = operation_response("readMetadata")
     result = sub(response, "result")
     for full_name in body.findall(M + "fullNames"):
         name = (full_name.text or "").strip()
@@ -195,7 +190,7 @@ _DESCRIBED = (
 
 def describe_metadata(org: Org, session: Session, body: etree._Element) -> etree._Element:
     del session, body
-    response = _response("describeMetadata")
+    response = operation_response("describeMetadata")
     result = sub(response, "result")
     for type_name, meta_file in _DESCRIBED:
         folder, suffix = packages.TYPE_FOLDERS[type_name]
