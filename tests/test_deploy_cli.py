@@ -17,36 +17,13 @@ from lxml import etree
 
 from apionly_deploy.cli import cli
 from apionly_deploy.deploy import JobStore
+from tests.reliability.support import write_metadata_dir
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-project"
-PACKAGE = """<?xml version="1.0" encoding="UTF-8"?>
-<Package xmlns="http://soap.sforce.com/2006/04/metadata">
-    <types>
-        <members>{name}</members>
-        <name>PermissionSet</name>
-    </types>
-    <version>62.0</version>
-</Package>
-"""
-PERMSET = """<?xml version="1.0" encoding="UTF-8"?>
-<PermissionSet xmlns="http://soap.sforce.com/2006/04/metadata">
-    <label>{name}</label>
-    <userPermissions>
-        <enabled>true</enabled>
-        <name>{permission}</name>
-    </userPermissions>
-</PermissionSet>
-"""
 
 
 def metadata_dir(tmp_path: Path, name: str, permission: str = "ApiEnabled") -> Path:
-    folder = tmp_path / f"md-{name}"
-    (folder / "permissionsets").mkdir(parents=True)
-    (folder / "package.xml").write_text(PACKAGE.format(name=name))
-    (folder / "permissionsets" / f"{name}.permissionset").write_text(
-        PERMSET.format(name=name, permission=permission)
-    )
-    return folder
+    return write_metadata_dir(tmp_path / f"md-{name}", [name], permission=permission)
 
 
 @pytest.fixture
