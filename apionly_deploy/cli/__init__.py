@@ -6,12 +6,16 @@ Each command group lives in its own module and registers itself on ``cli`` at im
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from apionly_deploy import __version__
 from apionly_deploy.errors import ApionlyError, ExitCode
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _COMMAND_MODULES = {
     "init": "apionly_deploy.cli.project",
@@ -60,6 +64,26 @@ def cli(verbose: int) -> None:
 
         level = logging.WARNING - 10 * min(verbose, 2)
         logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def project_option(
+    help: str = "Project folder (holding apionly.toml).",
+    *,
+    file_okay: bool = True,
+    default: Path | None = Path("."),
+) -> Callable[[F], F]:
+    """Return the ``-p/--project`` option every command shares (``APIONLY_PROJECT`` too)."""
+    return click.option(
+        "-p",
+        "--project",
+        "project_dir",
+        type=click.Path(path_type=Path, file_okay=file_okay),
+        default=default,
+        show_default=default is not None,
+        envvar="APIONLY_PROJECT",
+        show_envvar=True,
+        help=help,
+    )
 
 
 def register(name: str, module: str) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from apionly_deploy.cli import cli
+from apionly_deploy.cli import cli, project_option
 
 if TYPE_CHECKING:
     from apionly_deploy.auth import OrgConfig
@@ -26,9 +26,7 @@ TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsIn
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path),
-                     default=Path(), show_default=True, envvar="APIONLY_PROJECT",
-                     show_envvar=True, help="Project folder (holding apionly.toml)."),
+        project_option(),
         click.option("-o", "--target-org", "orgs", multiple=True, required=True, metavar="ORG",
                      help="Org from [orgs.NAME], 'local' (built-in emulator) or 'env' "
                           "(APIONLY_* variables). Repeat to deploy to several orgs at once."),

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from apionly_deploy import gitrefs, risk
-from apionly_deploy.cli import cli
+from apionly_deploy.cli import cli, project_option
 from apionly_deploy.diff import Comparison, Risk, Side, compare, without_stays
 from apionly_deploy.errors import ExitCode
 from apionly_deploy.report import diff as report
@@ -56,17 +56,7 @@ def _to_step_summary(comparison: Comparison) -> None:
 
 @cli.command("diff")
 @click.argument("refs_or_paths", metavar="[BASE [HEAD]] | PATH_A PATH_B", nargs=-1)
-@click.option(
-    "-p",
-    "--project",
-    "project_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    envvar="APIONLY_PROJECT",
-    show_envvar=True,
-    help="Project folder, for git refs and --org.",
-)
+@project_option("Project folder, for git refs and --org.", file_okay=False)
 @click.option(
     "--org",
     metavar="ORG",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from apionly_deploy.cli import cli
+from apionly_deploy.cli import project_option as shared_project_option
 
 if TYPE_CHECKING:
     from apionly_deploy.pipeline import Built
@@ -16,16 +17,8 @@ if TYPE_CHECKING:
 # The library (Jinja, lxml) is imported when a command runs, so `--help` stays fast.
 LAYOUTS = ("source", "mdapi")
 
-project_option = click.option(
-    "-p",
-    "--project",
-    "project_dir",
-    type=click.Path(path_type=Path, file_okay=True),
-    default=Path("."),
-    show_default=True,
-    envvar="APIONLY_PROJECT",
-    show_envvar=True,
-    help="Project folder (holding apionly.toml), or the project file itself.",
+project_option = shared_project_option(
+    "Project folder (holding apionly.toml), or the project file itself."
 )
 org_option = click.option(
     "-o",

@@ -7,21 +7,11 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy.cli import cli
+from apionly_deploy.cli import cli, project_option
 
 
 @cli.command()
-@click.option(
-    "-p",
-    "--project",
-    "project_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path(),
-    show_default=True,
-    envvar="APIONLY_PROJECT",
-    show_envvar=True,
-    help="Project folder (holding apionly.toml).",
-)
+@project_option(file_okay=False)
 @click.option(
     "-o",
     "--target-org",

@@ -10,17 +10,14 @@ from typing import Any
 import click
 
 from apionly_deploy import provision
-from apionly_deploy.cli import cli
+from apionly_deploy.cli import cli, project_option
 from apionly_deploy.config import PROJECT_FILE
 from apionly_deploy.doctor import Status
 from apionly_deploy.errors import ApionlyError, ExitCode, UserPlanProblems, UsersNotApplied
 from apionly_deploy.report import users as report
 from apionly_deploy.user_apply import Outcome, StepResult, apply_plan, describe_step
 
-_project = click.option(
-    "-p", "--project", "project_dir", type=click.Path(path_type=Path), default=Path("."),
-    show_default=True, help="Project folder (holding apionly.toml).",
-)  # fmt: skip
+_project = project_option()
 _org = click.option(
     "-o", "--target-org", "org", required=True, envvar="APIONLY_TARGET_ORG", show_envvar=True,
     help="Org: local, env, or a name from [orgs.NAME].",

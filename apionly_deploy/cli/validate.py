@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy.cli import cli
+from apionly_deploy.cli import cli, project_option
 from apionly_deploy.errors import ConfigError, ExitCode
 from apionly_deploy.report.findings import FORMATTERS, format_sarif, summary
 from apionly_deploy.rules import Finding, Severity
@@ -16,16 +16,10 @@ PROJECT_FILE = "apionly.toml"
 
 
 @cli.command("validate")
-@click.option(
-    "-p",
-    "--project",
-    "project_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    envvar="APIONLY_PROJECT",
-    show_envvar=True,
-    help="Project folder (holding apionly.toml) whose output to validate [default: here, "
+@project_option(
+    "Project folder (holding apionly.toml) whose output to validate [default: here, "
     "when no PATH is given].",
+    default=None,
 )
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
