@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from apionly_deploy.config import Project, load_project
 from apionly_deploy.declarations import build_bundle
@@ -14,6 +12,8 @@ from apionly_deploy.errors import ContentError
 from apionly_deploy.model import Bundle
 from apionly_deploy.package import build_package
 from apionly_deploy.render import Layout, render_files
+from apionly_deploy.rules import Finding, Severity
+from apionly_deploy.validate import validate_components
 
 TEMPLATES_DIR = "templates"
 
@@ -24,7 +24,7 @@ class Built:
 
     project: Project
     bundle: Bundle
-    findings: tuple[Any, ...]
+    findings: tuple[Finding, ...]
 
     @property
     def template_dir(self) -> Path:
@@ -47,29 +47,19 @@ class Built:
 class ValidationFailed(ContentError):
     """Validation found errors, so nothing was written."""
 
-    def __init__(self, message: str, findings: Sequence[Any]) -> None:
+    def __init__(self, message: str, findings: Sequence[Finding]) -> None:
         super().__init__(message)
         self.findings = tuple(findings)
-
-
-def _validator() -> Callable[..., list[Any]] | None:
-    try:
-        module = importlib.import_module("apionly_deploy.validate")
-    except ImportError:  # validation lands separately; render works without it
-        return None
-    check: Callable[..., list[Any]] = module.validate_components
-    return check
 
 
 def build_project(project_dir: Path, *, org: str | None = None, validate: bool = True) -> Built:
     """Load and build the project; with ``validate`` raise ValidationFailed on error findings."""
     project = load_project(project_dir, org=org)
     bundle = build_bundle(project)
-    findings: list[Any] = []
-    check = _validator() if validate else None
-    if check is not None:
-        findings = check(bundle.components, api_version=bundle.api_version)
-        errors = [f for f in findings if str(f.severity) == "error"]
+    findings: list[Finding] = []
+    if validate:
+        findings = validate_components(bundle.components, api_version=bundle.api_version)
+        errors = [f for f in findings if f.severity is Severity.ERROR]
         if errors:
             raise ValidationFailed(
                 f"{len(errors)} validation error(s) in {project.source.path}; nothing was written "

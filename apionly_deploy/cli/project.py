@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from apionly_deploy.cli import project_option as shared_project_option
 
 if TYPE_CHECKING:
     from apionly_deploy.pipeline import Built
+    from apionly_deploy.rules import Finding
 
 # The library (Jinja, lxml) is imported when a command runs, so `--help` stays fast.
 LAYOUTS = ("source", "mdapi")
@@ -45,16 +45,12 @@ def _build(project_dir: Path, org: str | None, no_validate: bool) -> Built:
     return built
 
 
-def _echo_findings(findings: tuple[object, ...]) -> None:
+def _echo_findings(findings: tuple[Finding, ...]) -> None:
     if not findings:
         return
-    try:
-        report = importlib.import_module("apionly_deploy.report.findings")
-    except ImportError:
-        for finding in findings:
-            click.echo(str(finding), err=True)
-        return
-    click.echo(str(report.format_text(list(findings))).rstrip("\n"), err=True)
+    from apionly_deploy.report.findings import format_text
+
+    click.echo(format_text(list(findings)).rstrip("\n"), err=True)
 
 
 @cli.command()
