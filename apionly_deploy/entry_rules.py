@@ -18,7 +18,7 @@ from lxml import etree
 
 from apionly_deploy.model import Component, Kind, Node, PermissionContainer, PermissionSetGroup
 from apionly_deploy.rules import Finding, make
-from apionly_deploy.scan import line_of
+from apionly_deploy.scan import Groups, group_children, line_of
 
 #: Entry tag -> the child elements that identify an entry (``()``: the element's own text).
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
@@ -159,46 +159,67 @@ def _value(entry: etree._Element, cut: int) -> tuple[tuple[str, Any], ...]:
     )
 
 
-def _key_of(entry: etree._Element, keys: tuple[str, ...], cut: int) -> tuple[str, ...]:
+def _key_of(entry: etree._Element, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Return an entry's key; ``keys`` are qualified (``()``: the entry's own text)."""
     if not keys:
         return (_text(entry),)
-    found = {c.tag[cut:]: c.text for c in entry if isinstance(c.tag, str)}
+    # Only elements have string tags, so other nodes never match a key.
+    found: dict[object, str | None] = {c.tag: c.text for c in entry}
     return tuple((found.get(k) or "").strip() for k in keys)
 
 
 def _slow_entries(root: etree._Element, ns: str, tag: str) -> list[_Entry]:
     """Return ``tag``'s entries with keys; values only for keys that repeat (the rare case)."""
-    keys, cut = ENTRY_KEYS[tag], len(ns)
-    pairs = [(_key_of(e, keys, cut), e) for e in root.iterchildren(ns + tag)]
+    return _keyed(list(root.iterchildren(ns + tag)), ns, tag)
+
+
+def _keyed(elements: list[etree._Element], ns: str, tag: str) -> list[_Entry]:
+    """Return the entries of ``elements`` (all ``tag``) whose keys repeat, with their values."""
+    keys = _qualified_keys(ns, tag)
+    pairs = [(_key_of(e, keys), e) for e in elements]
     seen: set[tuple[str, ...]] = set()
     repeated = {k for k, _ in pairs if k in seen or seen.add(k)}  # type: ignore[func-returns-value]
+    cut = len(ns)
     return [
         _Entry(key, _value(entry, cut), line_of(entry)) for key, entry in pairs if key in repeated
     ]
 
 
+@lru_cache(maxsize=256)
+def _qualified_keys(ns: str, tag: str) -> tuple[str, ...]:
+    return tuple(ns + k for k in ENTRY_KEYS[tag])
+
+
 def _all_distinct(texts: list[str | None]) -> bool:
-    """Return True when no two texts are equal once stripped (C-level loops only)."""
-    if None in texts:
+    """Return True when no two texts are equal once stripped (C-level loops only).
+
+    Stripping 100,000 texts one by one costs more than everything else here, and keys almost
+    never carry surrounding whitespace: when the raw texts are distinct and none holds any
+    whitespace at all (one join and four substring searches tell), stripping changes nothing.
+    """
+    if len(set(texts)) != len(texts) or None in texts:
         return False
+    joined = "\x00".join(texts)  # type: ignore[arg-type]  # XML text never holds NUL
+    # Of the ASCII characters str.strip removes, XML allows only these four.
+    if joined.isascii() and not any(space in joined for space in " \t\n\r"):
+        return True
     return len(set(map(str.strip, texts))) == len(texts)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class EntryPlan:
-    """How to check the entry tags of one document type (see ``entry_plan``)."""
+    """How to check the entry tags of one document type (see ``entry_plan``; plans are cached,
+    so they compare and hash by identity)."""
 
     #: Namespace prefix, ``{...}`` or empty.
     ns: str
-    #: Entry tags whose single key element occurs nowhere else: (tag, qualified tag, key).
-    fast: tuple[tuple[str, str, str], ...]
-    #: The other entry tags, qualified.
-    slow: tuple[tuple[str, str], ...]
-
-    @property
-    def slow_tags(self) -> tuple[str, ...]:
-        """Return the qualified slow tags."""
-        return tuple(qualified for _, qualified in self.slow)
+    #: Qualified ``field`` when fieldPermissions' key occurs nowhere else, else None.
+    field_key: str | None
+    #: Qualified key element -> entry tag, for the other tags whose single key element occurs
+    #: nowhere else.
+    keys: dict[str, str]
+    #: The other entry tags: qualified tag -> tag.
+    slow: dict[str, str]
 
 
 @lru_cache(maxsize=64)
@@ -206,62 +227,106 @@ def entry_plan(ns: str, unique: tuple[tuple[str, str], ...], skip: frozenset[str
     """Return the plan for documents with namespace ``ns``; ``unique`` as ``unique_children``
     gives it (empty when the document is not schema-valid: then every tag goes the slow way)."""
     owners = dict(unique)
-    fast: list[tuple[str, str, str]] = []
-    slow: list[tuple[str, str]] = []
-    for tag, keys in ENTRY_KEYS.items():
+    field_key: str | None = None
+    keys: dict[str, str] = {}
+    slow: dict[str, str] = {}
+    for tag, key in ENTRY_KEYS.items():
         if tag in skip:
             continue
-        if len(keys) == 1 and owners.get(keys[0]) == tag:
-            fast.append((tag, ns + tag, ns + keys[0]))
+        if len(key) == 1 and owners.get(key[0]) == tag:
+            if tag == "fieldPermissions":
+                field_key = ns + key[0]
+            else:
+                keys[ns + key[0]] = tag
         else:
-            slow.append((tag, ns + tag))
-    return EntryPlan(ns, tuple(fast), tuple(slow))
+            slow[ns + tag] = tag
+    return EntryPlan(ns, field_key, keys, slow)
 
 
 def xml_entry_findings(
-    root: etree._Element, *, kind: Kind, plan: EntryPlan, file: str
+    root: etree._Element,
+    *,
+    kind: Kind,
+    plan: EntryPlan,
+    file: str,
+    groups: Groups | None = None,
 ) -> list[Finding]:
     """Return duplicate and field findings for a parsed document.
 
-    On a schema-valid document the keys of each ``plan.fast`` tag are read with one C-level
-    ``iter``; only a repeated key sends a tag down the slow path that finds lines and values.
-    ``plan.slow`` tags take the slow path when present (one multi-tag ``iterchildren`` tells if
-    any is). Fewer lxml calls per document beat finer checks: each costs microseconds.
+    Every lxml call that hands an element to Python costs a fraction of a microsecond, and a
+    big file has 100,000 entries, so this reads as little as it can. On a schema-valid
+    document the key texts of fieldPermissions come from one C-level ``iter`` and those of
+    every other tag whose key element is its own from a second one; all distinct (the usual
+    case) settles them. Only a repeat sends the tags involved down the slow path that finds
+    lines and values. ``plan.slow`` tags take the slow path when present; ``groups``
+    (``group_children`` of at least those tags) saves a pass over the root's children.
     """
     found: list[Finding] = []
-    field_count: int | None = None
-    for tag, _qualified, key in plan.fast:
-        texts = [e.text for e in root.iter(key)]
-        if tag == "fieldPermissions":
-            field_count = len(texts)
+    fields: list[str | None] | None = None
+    if plan.field_key is not None:
+        fields = texts = [e.text for e in root.iter(plan.field_key)]
         if texts and not _all_distinct(texts):
-            found += _report(tag, _slow_entries(root, plan.ns, tag), file)
-    slow = plan.slow_tags
-    if slow and next(root.iterchildren(*slow), None) is None:
-        slow = ()
-    for tag, qualified in plan.slow if slow else ():
-        if next(root.iterchildren(qualified), None) is not None:
-            found += _report(tag, _slow_entries(root, plan.ns, tag), file)
+            found += _report(
+                "fieldPermissions", _slow_entries(root, plan.ns, "fieldPermissions"), file
+            )
+    if plan.keys:
+        texts = [e.text for e in root.iter(*plan.keys)]
+        if texts and not _all_distinct(texts):
+            found += _repeated_keys(root, plan, file)
+    if plan.slow:
+        if groups is None:
+            groups = group_children(root, plan.slow)
+        for qualified, tag in plan.slow.items():
+            elements = groups.get(qualified)
+            if elements:
+                found += _report(tag, _keyed(elements, plan.ns, tag), file)
     if kind is not Kind.MUTING_PERMISSION_SET:
-        found += _xml_fields(root, plan.ns, field_count, file)
+        found += _xml_fields(root, plan.ns, fields, file)
     return found
 
 
-def _xml_fields(root: etree._Element, ns: str, fields: int | None, file: str) -> list[Finding]:
-    """Report editable-but-not-readable fields; ``fields`` is the entry count of a valid doc."""
-    if fields == 0:
-        return []
+def _repeated_keys(root: etree._Element, plan: EntryPlan, file: str) -> list[Finding]:
+    """Report the tags of ``plan.keys`` whose keys repeat (a key may also recur across tags,
+    which is no finding: then each tag is checked on its own)."""
+    by_tag: dict[str, list[str | None]] = {}
+    for element in root.iter(*plan.keys):
+        by_tag.setdefault(plan.keys[element.tag], []).append(element.text)
+    found: list[Finding] = []
+    for tag, texts in by_tag.items():
+        if not _all_distinct(texts):
+            found += _report(tag, _slow_entries(root, plan.ns, tag), file)
+    return found
+
+
+def _xml_fields(
+    root: etree._Element, ns: str, fields: list[str | None] | None, file: str
+) -> list[Finding]:
+    """Report editable-but-not-readable fields; ``fields`` are the field texts of a valid
+    document, in document order (None: take the general way)."""
     if fields is not None:
+        count = len(fields)
+        if count == 0:
+            return []
         readable = [r.text for r in root.iter(ns + "readable")]
-        if len(readable) == fields:
-            if readable.count("true") == fields:
+        # A valid entry holds one editable and at most one readable: as many readable as
+        # entries puts the k-th of each list in the k-th entry.
+        if len(readable) == count:
+            if readable.count("true") == count:
                 return []
             editable = [e.text for e in root.iter(ns + "editable")]
-            if not any(
-                e != "false" and r != "true" and _strip(e) in _TRUE and _strip(r) not in _TRUE
-                for e, r in zip(editable, readable, strict=True)
-            ):
-                return []
+            if len(editable) == count:
+                bad = [
+                    index
+                    for index, (e, r) in enumerate(zip(editable, readable, strict=True))
+                    if e != "false"
+                    and r != "true"
+                    and _strip(e) in _TRUE
+                    and _strip(r) not in _TRUE
+                ]
+                if not bad:
+                    return []
+                entries = list(root.iterchildren(ns + "fieldPermissions"))
+                return [_field_finding(file, line_of(entries[i]), _strip(fields[i])) for i in bad]
     return [
         _field_finding(file, line_of(entry), _text(entry.find(ns + "field")))
         for entry in root.iterchildren(ns + "fieldPermissions")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -17,6 +17,7 @@ from lxml import etree
 from apionly_deploy import names, schema
 from apionly_deploy.discover import Skipped, Target, VersionFinder, discover
 from apionly_deploy.entry_rules import (
+    ENTRY_KEYS,
     EntryPlan,
     entry_plan,
     model_entry_findings,
@@ -26,7 +27,14 @@ from apionly_deploy.errors import XmlError
 from apionly_deploy.model import Component, Kind, PermissionContainer
 from apionly_deploy.parse import kind_of_root
 from apionly_deploy.rules import RULES, Finding, Rule, Severity, make, worst
-from apionly_deploy.scan import SCANNED_ENTRIES, line_of, namespace_prefix, scan_container
+from apionly_deploy.scan import (
+    SCANNED_ENTRIES,
+    group_children,
+    line_of,
+    namespace_prefix,
+    scan_container,
+    scanned_tags,
+)
 from apionly_deploy.schema_types import unique_children
 from apionly_deploy.semantic import check_container
 from apionly_deploy.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes
@@ -110,13 +118,14 @@ def _model_schema(container: PermissionContainer, *, api_version: str, file: str
 
 @cache
 def _entry_plan(version: str, kind: Kind, ns: str, valid: bool) -> EntryPlan:
-    unique = unique_children(schema.types_for(version), kind.value) if valid else {}
     skip = frozenset() if kind is Kind.PERMISSION_SET_GROUP else SCANNED_ENTRIES
-    return entry_plan(ns, tuple(sorted(unique.items())), skip)
-
-
-def _plan(root: etree._Element, *, version: str, kind: Kind, valid: bool) -> EntryPlan:
-    return _entry_plan(version, kind, namespace_prefix(root), valid)
+    if not valid:
+        return entry_plan(ns, (), skip)
+    types = schema.types_for(version)
+    unique = unique_children(types, kind.value)
+    # A valid document holds no entry tag its type does not declare.
+    absent = frozenset(ENTRY_KEYS) - types.types[types.roots[kind.value]].children.keys()
+    return entry_plan(ns, tuple(sorted(unique.items())), skip | absent)
 
 
 def _xml_error(source: str, err: XmlError) -> Finding:
@@ -134,7 +143,7 @@ def validate_bytes(
 ) -> list[Finding]:
     """Check one document held in memory; ``name`` defaults to the one ``source`` implies."""
     try:
-        root = parse_bytes(data, source=source)
+        root = parse_bytes(data, source=source, blank_text=False)
     except XmlError as err:
         return [_xml_error(source, err)]
     component_name = name or names.component_name(Path(source).name)
@@ -174,7 +183,8 @@ def _check_root(
     checked = schema.check_document(root, api_version=api_version, source=source, data=data)
     findings = list(checked.findings)
     version, _ = schema.resolve(api_version)
-    plan = _plan(root, version=version, kind=kind, valid=checked.valid)
+    ns = namespace_prefix(root)
+    plan = _entry_plan(version, kind, ns, checked.valid)
     if kind is Kind.PERMISSION_SET_GROUP:
         return findings + xml_entry_findings(root, kind=kind, plan=plan, file=source)
     container = scan_container(root, kind=kind, name=name, source=source, valid=checked.valid)
@@ -186,6 +196,12 @@ def _check_root(
     findings += model_entry_findings(container, file=source)
     findings += xml_entry_findings(root, kind=kind, plan=plan, file=source)
     return findings
+
+
+@lru_cache(maxsize=64)
+def _gathered(ns: str, plan: EntryPlan) -> tuple[str, ...]:
+    """Return the root children both readers need, for one shared pass."""
+    return (*scanned_tags(ns), *plan.slow)
 
 
 def _read(path: Path) -> bytes | Finding:
@@ -218,7 +234,7 @@ def _validate_target(target: Target, versions: VersionFinder) -> list[Finding]:
     if isinstance(data, Finding):
         return [data]
     try:
-        root = parse_bytes(data, source=source)
+        root = parse_bytes(data, source=source, blank_text=False)
     except XmlError as err:
         return [_xml_error(source, err)]
     return _check_root(
@@ -240,7 +256,7 @@ def validate_rendered(files: Mapping[str, bytes], *, api_version: str) -> list[F
         ):
             continue
         try:
-            root = parse_bytes(data, source=path)
+            root = parse_bytes(data, source=path, blank_text=False)
         except XmlError as err:
             findings.append(_xml_error(path, err))
             continue

@@ -24,9 +24,15 @@ MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
 _local = threading.local()
 
 
-def _parser() -> etree.XMLParser:
-    """Return this thread's hardened parser (lxml parsers must not be shared across threads)."""
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+def _parser(blank_text: bool = True) -> etree.XMLParser:
+    """Return this thread's hardened parser (lxml parsers must not be shared across threads).
+
+    Without ``blank_text``, whitespace-only text between elements is dropped: validation has
+    no use for indentation, and a tree without it is built, checked and walked in about
+    three quarters of the time.
+    """
+    name = "parser" if blank_text else "parser_no_blanks"
+    parser: etree.XMLParser | None = getattr(_local, name, None)
     if parser is None:
         parser = etree.XMLParser(
             resolve_entities=False,
@@ -36,18 +42,22 @@ def _parser() -> etree.XMLParser:
             huge_tree=False,
             remove_comments=True,
             remove_pis=True,
+            remove_blank_text=not blank_text,
         )
-        _local.parser = parser
+        setattr(_local, name, parser)
     return parser
 
 
-def parse_bytes(data: bytes, *, source: str = "<input>") -> etree._Element:
-    """Parse ``data`` safely and return the root element; raise XmlError naming ``source``."""
+def parse_bytes(data: bytes, *, source: str = "<input>", blank_text: bool = True) -> etree._Element:
+    """Parse ``data`` safely and return the root element; raise XmlError naming ``source``.
+
+    ``blank_text=False`` drops whitespace-only text between elements (see ``_parser``).
+    """
     if len(data) > MAX_DOCUMENT_BYTES:
         problem = f"file is {len(data):,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
         raise XmlError(f"{source}: {problem}", problem=problem)
     try:
-        root = etree.fromstring(data, parser=_parser())
+        root = etree.fromstring(data, parser=_parser(blank_text))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
         problem = "malformed XML: " + str(exc.msg).split(", line ")[0]
