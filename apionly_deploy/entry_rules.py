@@ -18,7 +18,7 @@ from lxml import etree
 
 from apionly_deploy.model import Component, Kind, Node, PermissionContainer, PermissionSetGroup
 from apionly_deploy.rules import Finding, make
-from apionly_deploy.scan import Groups, group_children, line_of
+from apionly_deploy.scan import group_children, line_of
 
 #: Entry tag -> the child elements that identify an entry (``()``: the element's own text).
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
@@ -249,7 +249,6 @@ def xml_entry_findings(
     kind: Kind,
     plan: EntryPlan,
     file: str,
-    groups: Groups | None = None,
 ) -> list[Finding]:
     """Return duplicate and field findings for a parsed document.
 
@@ -258,8 +257,8 @@ def xml_entry_findings(
     document the key texts of fieldPermissions come from one C-level ``iter`` and those of
     every other tag whose key element is its own from a second one; all distinct (the usual
     case) settles them. Only a repeat sends the tags involved down the slow path that finds
-    lines and values. ``plan.slow`` tags take the slow path when present; ``groups``
-    (``group_children`` of at least those tags) saves a pass over the root's children.
+    lines and values. ``plan.slow`` tags present (one pass over the root's children tells)
+    take the slow path.
     """
     found: list[Finding] = []
     fields: list[str | None] | None = None
@@ -274,8 +273,7 @@ def xml_entry_findings(
         if texts and not _all_distinct(texts):
             found += _repeated_keys(root, plan, file)
     if plan.slow:
-        if groups is None:
-            groups = group_children(root, plan.slow)
+        groups = group_children(root, plan.slow)
         for qualified, tag in plan.slow.items():
             elements = groups.get(qualified)
             if elements:

@@ -28,13 +28,14 @@ from apionly_deploy.model import (
 from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes, parse_file
 
 _KINDS = {kind.value: kind for kind in Kind}
+#: Root tags as lxml spells them (namespaced or bare) -> Kind.
+_ROOT_TAGS = {f"{{{METADATA_NS}}}{name}": kind for name, kind in _KINDS.items()} | _KINDS
 
 
 def kind_of_root(root: etree._Element) -> Kind | None:
     """Return the Kind a document root declares, or None when it is not a permission type."""
-    if etree.QName(root).namespace not in (METADATA_NS, None):
-        return None
-    return _KINDS.get(local_name(root))
+    tag = root.tag
+    return _ROOT_TAGS.get(tag) if isinstance(tag, str) else None
 
 
 def parse_component_file(path: Path, *, name: str | None = None) -> Component:

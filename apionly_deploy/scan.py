@@ -8,7 +8,7 @@ and leaves field, class and page entries to ``entry_rules`` (which never builds 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -110,10 +110,24 @@ def _strip(text: str | None) -> str:
     return (text or "").strip()
 
 
+def _seven(entry: etree._Element, cut: int) -> bool:
+    """Tell whether a valid entry of seven children holds exactly ``_OBJECT_SEVEN``.
+
+    A Profile's flags are all optional, so seven children may include customizeSetup or
+    deleteSetup in place of a standard flag. Children follow the schema order; with
+    allowRead 4th, modifyAllRecords 5th and viewAllRecords 7th, the first three can only be
+    allowCreate, allowDelete, allowEdit and the 6th only the required object.
+    """
+    return (
+        entry[3].tag[cut:] == "allowRead"
+        and entry[4].tag[cut:] == "modifyAllRecords"
+        and entry[6].tag[cut:] == "viewAllRecords"
+    )
+
+
 def _object_entry(entry: etree._Element, cut: int, valid: bool) -> ObjectPermission:
     line = line_of(entry)
-    if valid and len(entry) == len(_OBJECT_SEVEN):
-        # allowCreate, allowDelete, allowEdit, allowRead, modifyAllRecords, object, viewAllRecords
+    if valid and len(entry) == len(_OBJECT_SEVEN) and _seven(entry, cut):
         c, d, e, r, m, o, v = [child.text for child in entry]
         return ObjectPermission(
             (o or "").strip(),
@@ -145,16 +159,6 @@ def _tags(ns: str) -> tuple[str, str, str, tuple[str, ...]]:
     return ns + "userPermissions", ns + "objectPermissions", ns + "loginIpRanges", header
 
 
-@lru_cache(maxsize=8)
-def scanned_tags(ns: str) -> tuple[str, ...]:
-    """Return the qualified tags of the root children ``scan_container`` reads."""
-    users_tag, objects_tag, ranges_tag, header = _tags(ns)
-    return (*header, users_tag, objects_tag, ranges_tag)
-
-
-Groups = Mapping[str, list[etree._Element]]
-
-
 def group_children(root: etree._Element, tags: Iterable[str]) -> dict[str, list[etree._Element]]:
     """Return the root's children whose qualified tag is one of ``tags``, by tag, in document
     order: one C-level pass over the root's children that several readers can share."""
@@ -176,13 +180,11 @@ def scan_container(
     name: str,
     source: str,
     valid: bool = False,
-    groups: Groups | None = None,
 ) -> PermissionContainer:
     """Return a container holding header fields and user, object and login IP entries only.
 
-    ``groups`` (``group_children`` of at least ``scanned_tags``) saves a pass over the root's
-    children when the caller has one; ``valid`` (libxml2 accepted the document) lets
-    fixed-shape entries be read by position.
+    Each kind is read with a C-level ``iterchildren(tag)``; ``valid`` (libxml2 accepted the
+    document) lets fixed-shape entries be read by position.
     """
     ns = namespace_prefix(root)
     cut = len(ns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from apionly_deploy import knowledge
 from apionly_deploy.model import (
@@ -134,23 +135,32 @@ def _user_dependencies(ctx: _Context) -> Iterator[Finding]:
 
 
 def _object_dependencies(ctx: _Context) -> Iterator[Finding]:
-    needs = knowledge.object_permission_requirements()
     for entry in ctx.container.object_permissions:
-        granted = set(entry.granted())
-        missing = sorted(
-            {need for flag in granted for need in needs.get(flag, ()) if need not in granted},
-            key=OBJECT_FLAGS.index,
-        )
-        if missing:
-            flags = ", ".join(
-                f for f in OBJECT_FLAGS if f in granted and set(needs.get(f, ())) - granted
-            )
+        gap = _object_gap(entry.granted())
+        if gap is not None:
+            flags, missing = gap
             yield ctx.finding(
                 "AO205",
                 entry.line,
-                f"{entry.object}: {flags} needs {', '.join(missing)}",
-                hint=f"Grant {', '.join(missing)} on {entry.object} too, or drop {flags}.",
+                f"{entry.object}: {flags} needs {missing}",
+                hint=f"Grant {missing} on {entry.object} too, or drop {flags}.",
             )
+
+
+@cache
+def _object_gap(granted: tuple[str, ...]) -> tuple[str, str] | None:
+    """Return (flags that lack a dependency, the missing flags) for one set of granted object
+    flags, or None; there are few distinct sets, so each is worked out once."""
+    needs = knowledge.object_permission_requirements()
+    have = set(granted)
+    missing = sorted(
+        {need for flag in have for need in needs.get(flag, ()) if need not in have},
+        key=OBJECT_FLAGS.index,
+    )
+    if not missing:
+        return None
+    flags = ", ".join(f for f in OBJECT_FLAGS if f in have and set(needs.get(f, ())) - have)
+    return flags, ", ".join(missing)
 
 
 def _api_only(ctx: _Context) -> Iterator[Finding]:

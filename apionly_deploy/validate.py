@@ -8,8 +8,9 @@ project. Neither raises on bad content: everything wrong is a Finding (rules.py 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -29,11 +30,9 @@ from apionly_deploy.parse import kind_of_root
 from apionly_deploy.rules import RULES, Finding, Rule, Severity, make, worst
 from apionly_deploy.scan import (
     SCANNED_ENTRIES,
-    group_children,
     line_of,
     namespace_prefix,
     scan_container,
-    scanned_tags,
 )
 from apionly_deploy.schema_types import unique_children
 from apionly_deploy.semantic import check_container
@@ -198,20 +197,15 @@ def _check_root(
     return findings
 
 
-@lru_cache(maxsize=64)
-def _gathered(ns: str, plan: EntryPlan) -> tuple[str, ...]:
-    """Return the root children both readers need, for one shared pass."""
-    return (*scanned_tags(ns), *plan.slow)
-
-
 def _read(path: Path) -> bytes | Finding:
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            message = f"file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
-            return make("AO001", source, 0, message)
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_DOCUMENT_BYTES:
+                message = f"file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
+                return make("AO001", source, 0, message)
+            return handle.read()
     except OSError as exc:
         return make("AO001", source, 0, f"cannot read: {exc.strerror}", hint="Check the path.")
 

@@ -181,6 +181,21 @@ def test_ao205_object_dependencies(check, flags, missing):
 
 
 @BOTH
+def test_ao205_reads_a_profile_entry_of_seven_flags_by_name(check):
+    """A Profile's object flags are all optional: seven children that include customizeSetup
+    and leave out viewAllRecords must not be read as the usual seven."""
+    body = (
+        "<allowCreate>false</allowCreate><allowDelete>false</allowDelete>"
+        "<allowEdit>true</allowEdit><allowRead>false</allowRead>"
+        "<customizeSetup>false</customizeSetup><modifyAllRecords>false</modifyAllRecords>"
+        "<object>Account</object>"
+    )
+    data = profile(*API_ONLY, *RANGES, ("objectPermissions", body))
+    [finding] = only(check(data, "P.profile-meta.xml"), "AO205")
+    assert finding.message == "Account: edit needs read"
+
+
+@BOTH
 def test_ao206_field_editable_not_readable(check):
     data = permission_set(
         field("Account.Name"), field("Account.Phone", readable=False, editable=True)
