@@ -268,6 +268,19 @@ def test_duplicate_keys_ignore_surrounding_whitespace(check):
     assert "AO401" in rules(check(data))
 
 
+@BOTH
+def test_same_key_under_different_tags_is_no_duplicate(check):
+    """Keys of different tags are read in one pass; one name under two tags is fine, and a
+    repeat within a tag is still found next to it."""
+    page = ("pageAccesses", "<apexPage>Shared</apexPage><enabled>true</enabled>")
+    tab = ("tabSettings", "<tab>Shared</tab><visibility>Visible</visibility>")
+    data = permission_set(cls("Shared"), page, tab, field("X.y"))
+    assert not {"AO401", "AO402"} & set(rules(check(data)))
+    data = permission_set(cls("Shared"), page, tab, tab)
+    [finding] = only(check(data), "AO401")
+    assert finding.message.startswith("duplicate <tabSettings> for Shared")
+
+
 def test_group_duplicates_on_xml_and_model():
     xml = (
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
