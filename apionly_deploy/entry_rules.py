@@ -249,8 +249,10 @@ def xml_entry_findings(
     kind: Kind,
     plan: EntryPlan,
     file: str,
+    data: bytes | None = None,
 ) -> list[Finding]:
-    """Return duplicate and field findings for a parsed document.
+    """Return duplicate and field findings for a parsed document (``data``: its raw bytes,
+    which let the field rule count instead of read on a schema-valid document).
 
     Every lxml call that hands an element to Python costs a fraction of a microsecond, and a
     big file has 100,000 entries, so this reads as little as it can. On a schema-valid
@@ -279,7 +281,7 @@ def xml_entry_findings(
             if elements:
                 found += _report(tag, _keyed(elements, plan.ns, tag), file)
     if kind is not Kind.MUTING_PERMISSION_SET:
-        found += _xml_fields(root, plan.ns, fields, file)
+        found += _xml_fields(root, plan.ns, fields, file, data)
     return found
 
 
@@ -297,7 +299,11 @@ def _repeated_keys(root: etree._Element, plan: EntryPlan, file: str) -> list[Fin
 
 
 def _xml_fields(
-    root: etree._Element, ns: str, fields: list[str | None] | None, file: str
+    root: etree._Element,
+    ns: str,
+    fields: list[str | None] | None,
+    file: str,
+    data: bytes | None = None,
 ) -> list[Finding]:
     """Report editable-but-not-readable fields; ``fields`` are the field texts of a valid
     document, in document order (None: take the general way)."""
@@ -305,6 +311,12 @@ def _xml_fields(
         count = len(fields)
         if count == 0:
             return []
+        if data is not None and _literal_counts(root, data):
+            # Every entry readable, or none editable: nothing to report.
+            if data.count(b"<readable>true</readable>") == count:
+                return []
+            if data.count(b"<editable>false</editable>") == count:
+                return []
         readable = [r.text for r in root.iter(ns + "readable")]
         # A valid entry holds one editable and at most one readable: as many readable as
         # entries puts the k-th of each list in the k-th entry.
@@ -331,6 +343,32 @@ def _xml_fields(
         if _text(entry.find(ns + "editable")) in _TRUE
         and _text(entry.find(ns + "readable")) not in _TRUE
     ]
+
+
+def _literal_counts(root: etree._Element, data: bytes) -> bool:
+    """Tell whether counting a literal element in ``data`` counts elements of the tree.
+
+    The bytes must be UTF-8 (or ASCII) and hold no ``!`` (so no comment, CDATA section or
+    DOCTYPE) and no ``?`` but the XML declaration's (so no processing instruction): then every
+    ``<x>`` in them is the start tag of an element x without attributes or prefix, since text
+    and attribute values cannot hold a raw ``<``. In a schema-valid document every element is
+    a metadata element where the schema puts it, so ``<readable>true</readable>`` counted n
+    times in a document of n fieldPermissions is one readable "true" in each. Single-byte
+    searches run at memory speed; the whole check costs a few microseconds.
+    """
+    encoding = root.getroottree().docinfo.encoding
+    if encoding is None or encoding.upper() not in _BYTE_ENCODINGS or b"!" in data:
+        return False
+    first = data.find(b"?")
+    if first == -1:
+        return True
+    if not data.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")):
+        return False
+    end = data.find(b"?", first + 1)
+    return data.startswith(b"?>", end) and data.find(b"?", end + 1) == -1
+
+
+_BYTE_ENCODINGS = frozenset({"UTF-8", "ASCII", "US-ASCII"})
 
 
 def _strip(text: str | None) -> str:

@@ -97,6 +97,7 @@ def newest_version() -> str:
     return schema_versions()[-1]
 
 
+@cache
 def resolve(api_version: str | None) -> tuple[str, Mode]:
     """Return the schema version to check a file of ``api_version`` against, and the mode."""
     version = normalize_version(api_version)

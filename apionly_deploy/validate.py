@@ -193,7 +193,7 @@ def _check_root(
         for f in check_container(container, file=source)
     ]
     findings += model_entry_findings(container, file=source)
-    findings += xml_entry_findings(root, kind=kind, plan=plan, file=source)
+    findings += xml_entry_findings(root, kind=kind, plan=plan, file=source, data=data)
     return findings
 
 

@@ -206,6 +206,44 @@ def test_ao206_field_editable_not_readable(check):
     assert "AO206" not in rules(check(permission_set(field("Account.Phone", editable=True))))
 
 
+BAD_FIELD = field("Account.Phone", readable=False, editable=True)
+LURE = b"<readable>true</readable>"  # what the field rule counts in a document's bytes
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        pytest.param(lambda d: d.replace(b"<label>", b"<!-- %s --><label>" % LURE), id="comment"),
+        pytest.param(lambda d: d.replace(b"<label>", b"<?lure %s?><label>" % LURE), id="pi"),
+        pytest.param(
+            lambda d: d.replace(b"<label>Test", b"<label><![CDATA[%s]]>" % LURE), id="cdata"
+        ),
+        pytest.param(
+            lambda d: (
+                d.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode().encode("utf-16")
+            ),
+            id="utf-16",
+        ),
+    ],
+)
+def test_ao206_is_not_fooled_by_lookalike_bytes(disguise):
+    """The rule counts readable elements in the bytes when it safely can; text that only
+    looks like one (in a comment, an instruction, a CDATA section, another encoding) must
+    not make the one bad entry disappear."""
+    data = disguise(permission_set(field("Account.Name"), BAD_FIELD))
+    assert rules(on_xml(data)).count("AO206") == 1
+
+
+def test_ao206_read_only_profile_is_quiet_and_a_bad_entry_is_found():
+    """No field editable settles the rule without reading entries; one bad entry among
+    read-only ones is still found, at its line."""
+    quiet = profile(*API_ONLY, *RANGES, field("Account.Name", readable=False))
+    assert "AO206" not in rules(on_xml(quiet, "P.profile-meta.xml"))
+    bad = profile(*API_ONLY, *RANGES, field("Account.Name", readable=False), BAD_FIELD)
+    [finding] = only(on_xml(bad, "P.profile-meta.xml"), "AO206")
+    assert finding.message == "Account.Phone is editable but not readable"
+
+
 @BOTH
 def test_muting_sets_are_exempt_from_dependency_rules(check):
     """Muting edit without muting read is legitimate."""
