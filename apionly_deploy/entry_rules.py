@@ -163,9 +163,15 @@ def _key_of(entry: etree._Element, keys: tuple[str, ...]) -> tuple[str, ...]:
     """Return an entry's key; ``keys`` are qualified (``()``: the entry's own text)."""
     if not keys:
         return (_text(entry),)
+    if len(keys) == 1:
+        key, text = keys[0], None
+        for child in entry:  # the last one wins (a valid entry has one)
+            if child.tag == key:
+                text = child.text
+        return ((text or "").strip(),)
     # Only elements have string tags, so other nodes never match a key.
     found: dict[object, str | None] = {c.tag: c.text for c in entry}
-    return tuple((found.get(k) or "").strip() for k in keys)
+    return tuple([(found.get(k) or "").strip() for k in keys])
 
 
 def _slow_entries(root: etree._Element, ns: str, tag: str) -> list[_Entry]:
