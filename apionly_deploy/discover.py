@@ -98,15 +98,16 @@ class VersionFinder:
         self.fixed = api_version
         self._package: dict[Path, str | None] = {}
         self._project: dict[Path, str | None] = {}
-        self._folders: dict[Path, str | None] = {}
+        self._folders: dict[str, str | None] = {}
 
     def for_file(self, path: Path) -> str | None:
         """Return the API version ``path`` is written for, or None."""
         if self.fixed:
             return self.fixed
-        if path.parent not in self._folders:
-            self._folders[path.parent] = self._for_folder(path.resolve().parent)
-        return self._folders[path.parent]
+        folder = os.path.dirname(path)  # a string: cheaper to hash than a Path, per file
+        if folder not in self._folders:
+            self._folders[folder] = self._for_folder(path.resolve().parent)
+        return self._folders[folder]
 
     def _for_folder(self, folder: Path) -> str | None:
         for candidate in (folder, folder.parent):

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
+from itertools import compress
+from itertools import count as indexes
+from operator import and_, attrgetter
 from typing import Any
 
 from lxml import etree
@@ -331,14 +333,7 @@ def _xml_fields(
                 return []
             editable = [e.text for e in root.iter(ns + "editable")]
             if len(editable) == count:
-                bad = [
-                    index
-                    for index, (e, r) in enumerate(zip(editable, readable, strict=True))
-                    if e != "false"
-                    and r != "true"
-                    and _strip(e) in _TRUE
-                    and _strip(r) not in _TRUE
-                ]
+                bad = _bad_fields(editable, readable)
                 if not bad:
                     return []
                 entries = list(root.iterchildren(ns + "fieldPermissions"))
@@ -349,6 +344,28 @@ def _xml_fields(
         if _text(entry.find(ns + "editable")) in _TRUE
         and _text(entry.find(ns + "readable")) not in _TRUE
     ]
+
+
+def _bad_fields(editable: list[str | None], readable: list[str | None]) -> list[int]:
+    """Return the indexes where ``editable`` is true and ``readable`` is not (aligned lists).
+
+    Plain ``true``/``false`` texts (the usual case) are compared in C-level maps; anything
+    else (``1``, padded or empty text) takes a loop that reads it as xsd:boolean.
+    """
+    if _PLAIN_FLAGS.issuperset(editable) and _PLAIN_FLAGS.issuperset(readable):
+        writable = map(_IS_TRUE, editable)
+        unreadable = map(_IS_NOT_TRUE, readable)
+        return list(compress(indexes(), map(and_, writable, unreadable)))
+    return [
+        index
+        for index, (e, r) in enumerate(zip(editable, readable, strict=True))
+        if _strip(e) in _TRUE and _strip(r) not in _TRUE
+    ]
+
+
+_PLAIN_FLAGS = frozenset({"true", "false"})
+_IS_TRUE = "true".__eq__
+_IS_NOT_TRUE = "true".__ne__
 
 
 def _literal_counts(root: etree._Element, data: bytes) -> bool:

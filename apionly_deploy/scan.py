@@ -125,9 +125,11 @@ def _seven(entry: etree._Element, cut: int) -> bool:
     )
 
 
-def _object_entry(entry: etree._Element, cut: int, valid: bool) -> ObjectPermission:
+def _object_entry(entry: etree._Element, cut: int, valid: bool, required: bool) -> ObjectPermission:
+    """Read one objectPermissions; ``required``: the schema requires the seven usual flags
+    (a permission set's entries), so a valid entry of seven children holds exactly those."""
     line = line_of(entry)
-    if valid and len(entry) == len(_OBJECT_SEVEN) and _seven(entry, cut):
+    if valid and len(entry) == len(_OBJECT_SEVEN) and (required or _seven(entry, cut)):
         c, d, e, r, m, o, v = [child.text for child in entry]
         return ObjectPermission(
             (o or "").strip(),
@@ -189,6 +191,7 @@ def scan_container(
     ns = namespace_prefix(root)
     cut = len(ns)
     users_tag, objects_tag, ranges_tag, header = _tags(ns)
+    required = kind is not Kind.PROFILE  # PermissionSetObjectPermissions, every API version
     values: dict[str, object] = {}
     for child in root.iterchildren(*header):
         tag = child.tag[cut:]
@@ -203,7 +206,7 @@ def scan_container(
         name=name,
         user_permissions=_users(list(root.iterchildren(users_tag)), cut, valid),
         object_permissions=tuple(
-            _object_entry(e, cut, valid) for e in root.iterchildren(objects_tag)
+            _object_entry(e, cut, valid, required) for e in root.iterchildren(objects_tag)
         ),
         login_ip_ranges=tuple(_ip_range(e, cut) for e in root.iterchildren(ranges_tag)),
         source=source,

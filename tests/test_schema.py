@@ -166,3 +166,16 @@ def test_root_outside_the_metadata_namespace():
 def test_muting_permission_set_with_one_label_is_valid():
     data = (REAL / "cooperparry__SCPQEstimator_Muted.mutingpermissionset-meta.xml").read_bytes()
     assert check(data, "59.0").valid
+
+
+def test_permission_set_object_flags_are_required_in_every_version():
+    """Validation reads a valid permission set's seven-child objectPermissions by position
+    (scan.py); that holds only while every shipped schema requires those seven."""
+    seven = ("allowCreate", "allowDelete", "allowEdit", "allowRead")
+    seven += ("modifyAllRecords", "object", "viewAllRecords")
+    for version in schema.schema_versions():
+        types = schema.types_for(version)
+        for root in ("PermissionSet", "MutingPermissionSet"):
+            entry = types.types[types.roots[root]].children["objectPermissions"].type
+            children = types.types[entry].children
+            assert all(children[name].min == 1 for name in seven), (version, root)
