@@ -20,7 +20,7 @@ from lxml import etree
 
 from apionly_deploy.model import Component, Kind, Node, PermissionContainer, PermissionSetGroup
 from apionly_deploy.rules import Finding, make
-from apionly_deploy.scan import group_children, line_of
+from apionly_deploy.scan import line_of, stripped, truth
 
 #: Entry tag -> the child elements that identify an entry (``()``: the element's own text).
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
@@ -283,7 +283,7 @@ def xml_entry_findings(
         if texts and not _all_distinct(texts):
             found += _repeated_keys(root, plan, file)
     if plan.slow:
-        groups = group_children(root, plan.slow)
+        groups = _group_children(root, plan.slow)
         for qualified, tag in plan.slow.items():
             elements = groups.get(qualified)
             if elements:
@@ -291,6 +291,20 @@ def xml_entry_findings(
     if kind is not Kind.MUTING_PERMISSION_SET:
         found += _xml_fields(root, plan.ns, fields, file, data)
     return found
+
+
+def _group_children(root: etree._Element, tags: Iterable[str]) -> dict[str, list[etree._Element]]:
+    """Return the root's children whose qualified tag is one of ``tags``, by tag, in document
+    order (one C-level pass over the root's children)."""
+    grouped: dict[str, list[etree._Element]] = {}
+    for child in root.iterchildren(*tags):
+        tag: str = child.tag
+        found = grouped.get(tag)
+        if found is None:
+            grouped[tag] = [child]
+        else:
+            found.append(child)
+    return grouped
 
 
 def _repeated_keys(root: etree._Element, plan: EntryPlan, file: str) -> list[Finding]:
@@ -337,7 +351,7 @@ def _xml_fields(
                 if not bad:
                     return []
                 entries = list(root.iterchildren(ns + "fieldPermissions"))
-                return [_field_finding(file, line_of(entries[i]), _strip(fields[i])) for i in bad]
+                return [_field_finding(file, line_of(entries[i]), stripped(fields[i])) for i in bad]
     return [
         _field_finding(file, line_of(entry), _text(entry.find(ns + "field")))
         for entry in root.iterchildren(ns + "fieldPermissions")
@@ -359,7 +373,7 @@ def _bad_fields(editable: list[str | None], readable: list[str | None]) -> list[
     return [
         index
         for index, (e, r) in enumerate(zip(editable, readable, strict=True))
-        if _strip(e) in _TRUE and _strip(r) not in _TRUE
+        if truth(e) and not truth(r)
     ]
 
 
@@ -392,7 +406,3 @@ def _literal_counts(root: etree._Element, data: bytes) -> bool:
 
 
 _BYTE_ENCODINGS = frozenset({"UTF-8", "ASCII", "US-ASCII"})
-
-
-def _strip(text: str | None) -> str:
-    return (text or "").strip()

@@ -25,6 +25,7 @@ from apionly_deploy.model import (
     TabSetting,
     UserPermission,
 )
+from apionly_deploy.scan import truth
 from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes, parse_file
 
 _KINDS = {kind.value: kind for kind in Kind}
@@ -100,11 +101,6 @@ def _opt_bool(value: str | None) -> bool | None:
     return None if value is None else value in _TRUE
 
 
-def _truth(text: str | None) -> bool:
-    """Return ``_bool`` of an element's unstripped text (``"true"`` needs no strip)."""
-    return text == "true" or (text is not None and text.strip() in _TRUE)
-
-
 def _node(element: etree._Element) -> Node:
     kids = tuple(_node(c) for c in _children(element))
     text = None if kids else (element.text or "").strip()
@@ -161,7 +157,10 @@ def _fast_field_permission(element: etree._Element, line: int) -> FieldPermissio
         elif isinstance(tag, str):
             return _field_permission(_fields(element), line)
     return FieldPermission(
-        field=(field or "").strip(), readable=_truth(readable), editable=_truth(editable), line=line
+        field=(field or "").strip(),
+        readable=truth(readable),
+        editable=truth(editable),
+        line=line,
     )
 
 

@@ -8,7 +8,7 @@ and leaves field, class and page entries to ``entry_rules`` (which never builds 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -48,12 +48,13 @@ def namespace_prefix(root: etree._Element) -> str:
     return tag[: tag.index("}") + 1] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
-def _truth(value: str | None) -> bool:
+def truth(value: str | None) -> bool:
+    """Read an element's text as xsd:boolean (``"true"``, the usual case, needs no strip)."""
     return value == "true" or (value is not None and value.strip() in _TRUE)
 
 
 def _opt_truth(value: str | None) -> bool | None:
-    return None if value is None else _truth(value)
+    return None if value is None else truth(value)
 
 
 def _children(entry: etree._Element, cut: int) -> dict[str, str]:
@@ -64,12 +65,12 @@ def _object(f: dict[str, str], line: int) -> ObjectPermission:
     get = f.get
     return ObjectPermission(
         get("object", "").strip(),
-        _truth(get("allowRead")),
-        _truth(get("allowCreate")),
-        _truth(get("allowEdit")),
-        _truth(get("allowDelete")),
-        _truth(get("viewAllRecords")),
-        _truth(get("modifyAllRecords")),
+        truth(get("allowRead")),
+        truth(get("allowCreate")),
+        truth(get("allowEdit")),
+        truth(get("allowDelete")),
+        truth(get("viewAllRecords")),
+        truth(get("modifyAllRecords")),
         _opt_truth(get("viewAllFields")),
         line,
     )
@@ -91,23 +92,31 @@ def _users(entries: list[etree._Element], cut: int, valid: bool) -> tuple[UserPe
     if not valid:
         return tuple(_user(e, cut) for e in entries)
     # The schema fixes the children of a valid entry: enabled, name.
-    names: list[Any] = [e[1].text for e in entries]
-    names = list(map(str.strip, names)) if None not in names else [_strip(t) for t in names]
+    names = _stripped_all([e[1].text for e in entries])
     enabled = _truths([e[0].text for e in entries])
-    lines: list[Any] = [e.sourceline for e in entries]
-    if None in lines:
-        lines = [line_of(e) for e in entries]
     make: Callable[..., UserPermission] = UserPermission
-    return tuple(map(make, names, enabled, lines))
+    return tuple(map(make, names, enabled, _lines(entries)))
 
 
 def _user(entry: etree._Element, cut: int) -> UserPermission:
     f = _children(entry, cut)
-    return UserPermission(f.get("name", "").strip(), _truth(f.get("enabled")), line_of(entry))
+    return UserPermission(f.get("name", "").strip(), truth(f.get("enabled")), line_of(entry))
 
 
-def _strip(text: str | None) -> str:
+def stripped(text: str | None) -> str:
+    """Return an element's text without surrounding whitespace ("" when it has none)."""
     return (text or "").strip()
+
+
+def _stripped_all(texts: list[Any]) -> list[str]:
+    """Return ``stripped`` of each text; without None (the usual case) in one C-level map."""
+    return list(map(str.strip, texts)) if None not in texts else list(map(stripped, texts))
+
+
+def _lines(entries: list[etree._Element]) -> list[Any]:
+    """Return each element's source line (0 where lxml does not know it)."""
+    lines: list[Any] = [e.sourceline for e in entries]
+    return lines if None not in lines else [line_of(e) for e in entries]
 
 
 def _seven(entry: etree._Element, cut: int) -> bool:
@@ -133,12 +142,12 @@ def _object_entry(entry: etree._Element, cut: int, valid: bool, required: bool) 
         c, d, e, r, m, o, v = [child.text for child in entry]
         return ObjectPermission(
             (o or "").strip(),
-            r == "true" or (r != "false" and _truth(r)),
-            c == "true" or (c != "false" and _truth(c)),
-            e == "true" or (e != "false" and _truth(e)),
-            d == "true" or (d != "false" and _truth(d)),
-            v == "true" or (v != "false" and _truth(v)),
-            m == "true" or (m != "false" and _truth(m)),
+            r == "true" or (r != "false" and truth(r)),
+            c == "true" or (c != "false" and truth(c)),
+            e == "true" or (e != "false" and truth(e)),
+            d == "true" or (d != "false" and truth(d)),
+            v == "true" or (v != "false" and truth(v)),
+            m == "true" or (m != "false" and truth(m)),
             None,
             line,
         )
@@ -159,20 +168,6 @@ def _ip_range(entry: etree._Element, cut: int) -> LoginIpRange:
 def _tags(ns: str) -> tuple[str, str, str, tuple[str, ...]]:
     header = tuple(ns + t for t in (*_HEADER, *_FLAGS, "fullName"))
     return ns + "userPermissions", ns + "objectPermissions", ns + "loginIpRanges", header
-
-
-def group_children(root: etree._Element, tags: Iterable[str]) -> dict[str, list[etree._Element]]:
-    """Return the root's children whose qualified tag is one of ``tags``, by tag, in document
-    order: one C-level pass over the root's children that several readers can share."""
-    grouped: dict[str, list[etree._Element]] = {}
-    for child in root.iterchildren(*tags):
-        tag: str = child.tag
-        found = grouped.get(tag)
-        if found is None:
-            grouped[tag] = [child]
-        else:
-            found.append(child)
-    return grouped
 
 
 def scan_container(
@@ -200,7 +195,7 @@ def scan_container(
         elif tag in _HEADER:
             values.setdefault(_HEADER[tag], (child.text or "").strip())
         else:
-            values[_FLAGS[tag]] = _truth(child.text)
+            values[_FLAGS[tag]] = truth(child.text)
     return PermissionContainer(
         kind=kind,
         name=name,
@@ -229,10 +224,10 @@ def _texts(root: etree._Element, tag: str) -> list[Any]:
 
 
 def _truths(texts: list[Any]) -> list[bool]:
-    """Return ``_truth`` of each text; plain literals (the usual case) in one C-level map."""
+    """Return ``truth`` of each text; plain literals (the usual case) in one C-level map."""
     if _PLAIN_BOOLS.issuperset(texts):
         return list(map(_TRUE.__contains__, texts))
-    return list(map(_truth, texts))
+    return list(map(truth, texts))
 
 
 def field_entries(
@@ -261,15 +256,9 @@ def field_entries(
     others += [c for c in after if isinstance(c.tag, str)]
     if any(local_name(c) == "fieldPermissions" for c in others):  # other namespace: keep order
         return None
-    fields = _texts(root, _Q_FIELD)
-    fields = (
-        list(map(str.strip, fields)) if None not in fields else [(t or "").strip() for t in fields]
-    )
+    fields = _stripped_all(_texts(root, _Q_FIELD))
     readable = _truths(_texts(root, _Q_READABLE))
     editable = _truths(_texts(root, _Q_EDITABLE))
-    lines: list[Any] = [e.sourceline for e in entries]
-    if None in lines:
-        lines = [line_of(e) for e in entries]
     make: Callable[..., FieldPermission] = FieldPermission
-    built = list(map(make, fields, readable, editable, lines))
+    built = list(map(make, fields, readable, editable, _lines(entries)))
     return built, others

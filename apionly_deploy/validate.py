@@ -28,12 +28,7 @@ from apionly_deploy.errors import XmlError
 from apionly_deploy.model import Component, Kind, PermissionContainer
 from apionly_deploy.parse import kind_of_root
 from apionly_deploy.rules import RULES, Finding, Rule, Severity, make, worst
-from apionly_deploy.scan import (
-    SCANNED_ENTRIES,
-    line_of,
-    namespace_prefix,
-    scan_container,
-)
+from apionly_deploy.scan import SCANNED_ENTRIES, line_of, namespace_prefix, scan_container
 from apionly_deploy.schema_types import unique_children
 from apionly_deploy.semantic import check_container
 from apionly_deploy.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes
