@@ -30,8 +30,8 @@ from typing import Any
 from common import child_env, interleaved, ratio
 from generate import project_text
 
-from apionly_deploy.pipeline import build_project
-from apionly_deploy.xmldoc import parse_bytes
+from apionly_deploy.model.xmldoc import parse_bytes
+from apionly_deploy.project.pipeline import build_project
 
 TARGET_RATIO = 3.0
 TARGET_MEMORY = 3.0
@@ -39,7 +39,7 @@ TARGET_MEMORY = 3.0
 _MEMORY_CHILD = """
 import json, re, sys, tracemalloc
 from pathlib import Path
-from apionly_deploy.pipeline import build_project
+from apionly_deploy.project.pipeline import build_project
 
 def high_water():  # VmHWM: ru_maxrss would carry the parent's peak over exec
     status = Path("/proc/self/status").read_text()

@@ -31,11 +31,11 @@ from typing import Any
 
 from common import interleaved, run_quietly
 
-from apionly_deploy.auth import http_for, login
-from apionly_deploy.deploy import PollPolicy, wait_for_deploy
-from apionly_deploy.deploy.connection import local_org_config
 from apionly_deploy.emulator import EmulatorSettings, running_emulator
-from apionly_deploy.metadata_api import DeployOptions, MetadataClient
+from apionly_deploy.salesforce.auth import http_for, login
+from apionly_deploy.salesforce.deploy import PollPolicy, wait_for_deploy
+from apionly_deploy.salesforce.deploy.connection import local_org_config
+from apionly_deploy.salesforce.metadata_api import DeployOptions, MetadataClient
 
 LENGTHS = (0.3, 0.8, 1.5, 2.5, 4.2, 7.7, 12.4, 30.3, 61.6, 125.9, 300.1)
 SF_SCHEDULE = PollPolicy(initial=1.0, factor=1.0, maximum=1.0, small_deploy=10**9)

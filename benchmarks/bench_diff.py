@@ -29,9 +29,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from apionly_deploy.diff import diff_components
-from apionly_deploy.parse import parse_component_file
-from apionly_deploy.risk import assess
+from apionly_deploy.model.parse import parse_component_file
+from apionly_deploy.review.diff import diff_components
+from apionly_deploy.review.risk import assess
 
 TARGET_SECONDS = 1.0
 HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n<Profile xmlns="http://soap.sforce.com/2006/04/metadata">\n'

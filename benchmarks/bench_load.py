@@ -30,10 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from apionly_deploy.auth import org_config_from_table
-from apionly_deploy.deploy import Hooks, Outcome, Plan, TargetRun, Verb, from_zip_file, run_target
-from apionly_deploy.metadata_api import DeployOptions, DeployResult, MetadataClient
-from apionly_deploy.package import zip_bytes
+from apionly_deploy.render.package import zip_bytes
+from apionly_deploy.salesforce.auth import org_config_from_table
+from apionly_deploy.salesforce.deploy import (
+    Hooks,
+    Outcome,
+    Plan,
+    TargetRun,
+    Verb,
+    from_zip_file,
+    run_target,
+)
+from apionly_deploy.salesforce.metadata_api import DeployOptions, DeployResult, MetadataClient
 from benchmarks.common import child_env
 
 SERVER = """

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from apionly_deploy import knowledge, schema
-from apionly_deploy.validate import validate_paths
-from apionly_deploy.xmldoc import parse_bytes
+from apionly_deploy.check import knowledge, schema
+from apionly_deploy.check.validate import validate_paths
+from apionly_deploy.model.xmldoc import parse_bytes
 
 TARGET_RATIO = 0.5
 NS = "http://soap.sforce.com/2006/04/metadata"

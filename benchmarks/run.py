@@ -33,7 +33,7 @@ import bench_diff  # noqa: E402
 import bench_validate  # noqa: E402
 import table  # noqa: E402
 
-from apionly_deploy.pipeline import build_project  # noqa: E402
+from apionly_deploy.project.pipeline import build_project  # noqa: E402
 
 PARTS = ("build", "startup", "deploy", "diff", "validate", "emulator", "load")
 DEFAULT_JSON = HERE / "results" / "latest.json"

@@ -10,7 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from apionly_deploy.auth import (
+from apionly_deploy.errors import AuthError, ConfigError
+from apionly_deploy.salesforce.auth import (
     Flow,
     OrgConfig,
     Secret,
@@ -24,7 +25,6 @@ from apionly_deploy.auth import (
     parse_token_response,
     resolve_org,
 )
-from apionly_deploy.errors import AuthError, ConfigError
 
 SOAP = Path(__file__).parent / "fixtures" / "soap"
 
@@ -333,8 +333,8 @@ def test_env_incomplete(env, message):
 
 
 def _login(org: OrgConfig, env: dict[str, str]):
-    from apionly_deploy.auth import http_for, login
-    from apionly_deploy.metadata_api import MetadataClient
+    from apionly_deploy.salesforce.auth import http_for, login
+    from apionly_deploy.salesforce.metadata_api import MetadataClient
 
     http = http_for(org)
     session = login(org, http, environ=env)
@@ -417,7 +417,7 @@ def test_env_org_logs_in(emulator, emulator_jwt_key, kind):
     ],
 )  # fmt: skip
 def test_wrong_credentials_give_the_flows_own_error(emulator, tmp_path, flow, extra, env, message):
-    from apionly_deploy.auth import http_for, login
+    from apionly_deploy.salesforce.auth import http_for, login
 
     env = {k: emulator.client_secret if v == "__secret__" else v for k, v in env.items()}
     table = _table(emulator, flow, client_id=emulator.client_id, **extra)
@@ -431,7 +431,7 @@ def test_wrong_credentials_give_the_flows_own_error(emulator, tmp_path, flow, ex
 
 
 def test_jwt_signed_by_an_unknown_key_is_refused(emulator, emulator_jwt_key, tmp_path, rsa_key):
-    from apionly_deploy.auth import http_for, login
+    from apionly_deploy.salesforce.auth import http_for, login
 
     key_file = tmp_path / "other.pem"
     key_file.write_bytes(pem(rsa_key))

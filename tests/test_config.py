@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from apionly_deploy.config import load_project, locate
-from apionly_deploy.declarations import build_bundle
 from apionly_deploy.errors import ConfigError, ExitCode
-from apionly_deploy.model import API_ENABLED, API_USER_ONLY, Kind, PermissionContainer
+from apionly_deploy.model.components import API_ENABLED, API_USER_ONLY, Kind, PermissionContainer
+from apionly_deploy.project.config import load_project, locate
+from apionly_deploy.project.declarations import build_bundle
 
 VALID = """\
 [project]

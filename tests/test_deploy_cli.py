@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from apionly_deploy.cli import cli
-from apionly_deploy.deploy import JobStore
+from apionly_deploy.salesforce.deploy import JobStore
 from tests.reliability.support import write_metadata_dir
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-project"

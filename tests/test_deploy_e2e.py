@@ -11,8 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from apionly_deploy.auth import OrgConfig, org_config_from_table, org_from_env
-from apionly_deploy.deploy import (
+from apionly_deploy.errors import (
+    AuthError,
+    ConfigError,
+    DeployTimeout,
+    Detached,
+    NetworkError,
+    RequestRefused,
+    UnknownJobError,
+)
+from apionly_deploy.salesforce.auth import OrgConfig, org_config_from_table, org_from_env
+from apionly_deploy.salesforce.deploy import (
     Hooks,
     JobStore,
     Outcome,
@@ -25,16 +34,7 @@ from apionly_deploy.deploy import (
     run_target,
     run_targets,
 )
-from apionly_deploy.errors import (
-    AuthError,
-    ConfigError,
-    DeployTimeout,
-    Detached,
-    NetworkError,
-    RequestRefused,
-    UnknownJobError,
-)
-from apionly_deploy.metadata_api import DeployOptions, DeployStatus, TestLevel
+from apionly_deploy.salesforce.metadata_api import DeployOptions, DeployStatus, TestLevel
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-project"
 BAD_PERMSET = """<?xml version="1.0" encoding="UTF-8"?>

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 import pytest
 
-from apionly_deploy.deploy import PollPolicy, wait_for_deploy
 from apionly_deploy.errors import (
     DeployTimeout,
     NetworkError,
@@ -19,7 +18,8 @@ from apionly_deploy.errors import (
     SessionExpired,
     UnknownJobError,
 )
-from apionly_deploy.metadata_api import DeployMessage, DeployResult, DeployStatus
+from apionly_deploy.salesforce.deploy import PollPolicy, wait_for_deploy
+from apionly_deploy.salesforce.metadata_api import DeployMessage, DeployResult, DeployStatus
 
 Step = DeployResult | Exception
 
@@ -260,7 +260,7 @@ def test_progress_counters_predict_the_end():
 
 
 def test_no_prediction_without_progress():
-    from apionly_deploy.deploy.polling import FinishEstimate
+    from apionly_deploy.salesforce.deploy.polling import FinishEstimate
 
     estimate = FinishEstimate()
     pending = status(DeployStatus.PENDING, total=0)

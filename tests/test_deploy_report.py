@@ -7,9 +7,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from apionly_deploy.deploy import Outcome, Verb
 from apionly_deploy.errors import AuthError
-from apionly_deploy.metadata_api import (
+from apionly_deploy.report import deploy as report
+from apionly_deploy.report import deploy_ci
+from apionly_deploy.salesforce.deploy import Outcome, Verb
+from apionly_deploy.salesforce.metadata_api import (
     CoverageWarning,
     DeployMessage,
     DeployResult,
@@ -18,8 +20,6 @@ from apionly_deploy.metadata_api import (
     TestFailure,
     TestSuccess,
 )
-from apionly_deploy.report import deploy as report
-from apionly_deploy.report import deploy_ci
 
 FAILURE = DeployMessage(
     full_name="ERP_Accounts", component_type="PermissionSet",

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from apionly_deploy.diff import (
+from apionly_deploy.model.components import Component, Kind
+from apionly_deploy.model.parse import parse_component_bytes, parse_component_file
+from apionly_deploy.review.diff import (
     PROFILE_OFF_NOTE,
     STAYS_NOTE,
     Action,
@@ -17,8 +19,6 @@ from apionly_deploy.diff import (
     diff_bundles,
     diff_components,
 )
-from apionly_deploy.model import Component, Kind
-from apionly_deploy.parse import parse_component_bytes, parse_component_file
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "diff" / "real"
 NS = "http://soap.sforce.com/2006/04/metadata"

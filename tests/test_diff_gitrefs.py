@@ -13,7 +13,7 @@ from conftest import SAMPLE_PROJECT
 
 from apionly_deploy.cli import cli
 from apionly_deploy.errors import DiffInputError
-from apionly_deploy.gitrefs import WORKING_TREE, default_base, ref_side, worktree_side
+from apionly_deploy.review.gitrefs import WORKING_TREE, default_base, ref_side, worktree_side
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

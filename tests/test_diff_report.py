@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from golden import assert_golden
 
-from apionly_deploy.diff import Action, Category, Change, Comparison, Risk, compare
-from apionly_deploy.gitrefs import path_sides
-from apionly_deploy.model import Kind
+from apionly_deploy.model.components import Kind
 from apionly_deploy.report.diff import JSON_SCHEMA, format_json, format_markdown, format_text
-from apionly_deploy.risk import assess_comparison
+from apionly_deploy.review.diff import Action, Category, Change, Comparison, Risk, compare
+from apionly_deploy.review.gitrefs import path_sides
+from apionly_deploy.review.risk import assess_comparison
 
 DIFF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "diff"
 FORMATS = {"txt": format_text, "md": format_markdown, "json": format_json}

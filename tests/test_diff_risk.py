@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from apionly_deploy.diff import Action, Category, Change, Risk
 from apionly_deploy.errors import ConfigError
-from apionly_deploy.model import Kind
-from apionly_deploy.risk import assess, default_rules, highest, load_rules, parse_rules, rate
+from apionly_deploy.model.components import Kind
+from apionly_deploy.review.diff import Action, Category, Change, Risk
+from apionly_deploy.review.risk import assess, default_rules, highest, load_rules, parse_rules, rate
 
 PS, PROFILE = Kind.PERMISSION_SET, Kind.PROFILE
 

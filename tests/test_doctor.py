@@ -19,8 +19,8 @@ from users_support import (
     set_fields,
 )
 
-from apionly_deploy.doctor import Status, check_api_only_permission
 from apionly_deploy.emulator import EmulatorInfo
+from apionly_deploy.users.doctor import Status, check_api_only_permission
 
 ERP_PROFILE = "Minimum Access - API Only Integrations"
 RANGES = f"""

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from apionly_deploy import knowledge
-from apionly_deploy.parse import parse_component_file
+from apionly_deploy.check import knowledge
+from apionly_deploy.model.parse import parse_component_file
 
 REAL = Path(__file__).parent / "fixtures" / "real-metadata"
 

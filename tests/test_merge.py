@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from apionly_deploy.merge import EXTRA_KEYS, canonical, deployed, extra_key, patch_profile
-from apionly_deploy.model import (
+from apionly_deploy.model.components import (
     Access,
     FieldPermission,
     Kind,
@@ -22,6 +21,7 @@ from apionly_deploy.model import (
     TabSetting,
     UserPermission,
 )
+from apionly_deploy.model.merge import EXTRA_KEYS, canonical, deployed, extra_key, patch_profile
 
 
 def profile(**fields: Any) -> PermissionContainer:

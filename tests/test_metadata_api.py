@@ -20,9 +20,15 @@ from apionly_deploy.errors import (
     SoapFault,
     UnknownJobError,
 )
-from apionly_deploy.metadata_api import DeployOptions, DeployStatus, TestLevel, envelopes, soap
-from apionly_deploy.metadata_api import responses as r
-from apionly_deploy.metadata_api.client import check_url, is_loopback
+from apionly_deploy.salesforce.metadata_api import (
+    DeployOptions,
+    DeployStatus,
+    TestLevel,
+    envelopes,
+    soap,
+)
+from apionly_deploy.salesforce.metadata_api import responses as r
+from apionly_deploy.salesforce.metadata_api.client import check_url, is_loopback
 
 SOAP = Path(__file__).parent / "fixtures" / "soap"
 M = "{http://soap.sforce.com/2006/04/metadata}"

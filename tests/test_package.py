@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import SAMPLE_PROJECT
 
-from apionly_deploy.package import build_package, write_atomic, zip_bytes
-from apionly_deploy.pipeline import build_project
+from apionly_deploy.project.pipeline import build_project
+from apionly_deploy.render.package import build_package, write_atomic, zip_bytes
 
 
 def test_packaging_twice_gives_identical_bytes() -> None:
@@ -73,7 +73,7 @@ def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
 
 def test_streamed_package_is_the_zip_of_the_rendered_files() -> None:
     """build_package renders one file at a time; the bytes are those of the whole-tree zip."""
-    from apionly_deploy.render import Layout
+    from apionly_deploy.render.templates import Layout
 
     built = build_project(SAMPLE_PROJECT)
     assert built.package() == zip_bytes(built.render(Layout.MDAPI))

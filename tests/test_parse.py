@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from apionly_deploy import parse, scan
-from apionly_deploy.model import Component, PermissionContainer
-from apionly_deploy.parse import parse_component_bytes
+from apionly_deploy.check import scan
+from apionly_deploy.model import parse
+from apionly_deploy.model.components import Component, PermissionContainer
+from apionly_deploy.model.parse import parse_component_bytes
 
 NS = "http://soap.sforce.com/2006/04/metadata"
 

@@ -11,7 +11,7 @@ from conftest import FIXTURES, SAMPLE_PROJECT
 from golden import assert_golden
 
 from apionly_deploy.errors import ConfigError, RenderError
-from apionly_deploy.model import (
+from apionly_deploy.model.components import (
     Access,
     Kind,
     LoginHours,
@@ -21,9 +21,15 @@ from apionly_deploy.model import (
     RecordTypeVisibility,
     UserPermission,
 )
-from apionly_deploy.parse import parse_component_bytes, parse_component_file
-from apionly_deploy.pipeline import build_project
-from apionly_deploy.render import Layout, component_xml, package_xml, render_files, write_tree
+from apionly_deploy.model.parse import parse_component_bytes, parse_component_file
+from apionly_deploy.project.pipeline import build_project
+from apionly_deploy.render.templates import (
+    Layout,
+    component_xml,
+    package_xml,
+    render_files,
+    write_tree,
+)
 
 REAL = sorted(p for p in (FIXTURES / "real-metadata").iterdir() if p.suffix != ".md")
 PRETTIER = {"coralcloud__", "dreamhouse__", "lwcrecipes__"}
@@ -221,7 +227,7 @@ def test_builtin_templates_use_nothing_whose_escaping_depends_on_autoescape() ->
     behave differently without autoescaping, so they must not appear there."""
     import jinja2.nodes as n
 
-    from apionly_deploy.render import builtin_environment, builtin_template_dir
+    from apionly_deploy.render.templates import builtin_environment, builtin_template_dir
 
     env = builtin_environment()
     for path in builtin_template_dir().glob("*.j2"):
@@ -235,7 +241,7 @@ def test_builtin_template_output_is_always_escaped() -> None:
     """Values that are not plain text are escaped too; markup passes as it is."""
     from markupsafe import Markup
 
-    from apionly_deploy.render import _escape_output
+    from apionly_deploy.render.templates import _escape_output
 
     class Odd:
         def __str__(self) -> str:

@@ -20,7 +20,7 @@ from apionly_deploy.errors import (
     RestRemoteError,
     SessionExpired,
 )
-from apionly_deploy.rest_api import (
+from apionly_deploy.salesforce.rest_api import (
     RestClient,
     SubRequest,
     error_from,

@@ -11,14 +11,14 @@ import pytest
 from click.testing import CliRunner
 
 from apionly_deploy.cli import cli
-from apionly_deploy.config import load_project
-from apionly_deploy.declarations import build_bundle
 from apionly_deploy.errors import ContentError
-from apionly_deploy.model import Component, Kind, PermissionContainer
-from apionly_deploy.parse import parse_component_bytes, parse_component_file
-from apionly_deploy.render import component_xml
-from apionly_deploy.retrieve import Selection, add_to_project, retrieve_into, to_config
-from apionly_deploy.retrieve.files import (
+from apionly_deploy.model.components import Component, Kind, PermissionContainer
+from apionly_deploy.model.parse import parse_component_bytes, parse_component_file
+from apionly_deploy.project.config import load_project
+from apionly_deploy.project.declarations import build_bundle
+from apionly_deploy.render.templates import component_xml
+from apionly_deploy.salesforce.retrieve import Selection, add_to_project, retrieve_into, to_config
+from apionly_deploy.salesforce.retrieve.files import (
     layout_paths,
     permission_files,
     safe_name,
@@ -186,10 +186,10 @@ def test_add_to_project_appends_only_what_is_missing(tmp_path):
 
 def test_retrieve_from_the_org_and_import_round_trip(emulator, tmp_path):
     """Deploy the sample, retrieve it, import it into a new project: same permissions."""
-    from apionly_deploy.auth import http_for, login
-    from apionly_deploy.deploy import from_project, wait_for_deploy
-    from apionly_deploy.deploy.connection import local_org_config
-    from apionly_deploy.metadata_api import DeployOptions, MetadataClient
+    from apionly_deploy.salesforce.auth import http_for, login
+    from apionly_deploy.salesforce.deploy import from_project, wait_for_deploy
+    from apionly_deploy.salesforce.deploy.connection import local_org_config
+    from apionly_deploy.salesforce.metadata_api import DeployOptions, MetadataClient
 
     org = local_org_config(emulator)
     http = http_for(org)

@@ -10,10 +10,10 @@ import pytest
 from lxml import etree
 from validate_support import field, obj, permission_set, text, user
 
-from apionly_deploy import schema
-from apionly_deploy.rules import Severity
-from apionly_deploy.schema import Mode
-from apionly_deploy.xmldoc import parse_bytes
+from apionly_deploy.check import schema
+from apionly_deploy.check.rules import Severity
+from apionly_deploy.check.schema import Mode
+from apionly_deploy.model.xmldoc import parse_bytes
 
 REAL = Path(__file__).parent / "fixtures" / "real-metadata"
 REAL_FILES = sorted(p for p in REAL.iterdir() if p.name != "SOURCES.md")

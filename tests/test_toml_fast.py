@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apionly_deploy import toml_fast
-from apionly_deploy.config import _lookup, line_index
+from apionly_deploy.project import toml_fast
+from apionly_deploy.project.config import _lookup, line_index
 
 #: A comment that lifts a document over the size where the fast path starts.
 PAD = "# " + "x" * toml_fast.MIN_FAST_BYTES + "\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from apionly_deploy.config import load_project
 from apionly_deploy.errors import ConfigError, ExitCode
-from apionly_deploy.user_config import DesiredUser, default_alias, desired_users
+from apionly_deploy.project.config import load_project
+from apionly_deploy.users.config import DesiredUser, default_alias, desired_users
 
 BASE = """\
 [vars]

@@ -20,14 +20,14 @@ from users_support import (
     users_json,
 )
 
-from apionly_deploy import provision
-from apionly_deploy.auth import org_from_env
 from apionly_deploy.cli.users import with_users
-from apionly_deploy.deploy import Outcome, Verb, connect
 from apionly_deploy.emulator import EmulatorInfo
-from apionly_deploy.metadata_api import DeployResult, DeployStatus
-from apionly_deploy.user_apply import Outcome as StepOutcome
-from apionly_deploy.user_apply import apply_plan
+from apionly_deploy.salesforce.auth import org_from_env
+from apionly_deploy.salesforce.deploy import Outcome, Verb, connect
+from apionly_deploy.salesforce.metadata_api import DeployResult, DeployStatus
+from apionly_deploy.users import provision
+from apionly_deploy.users.apply import Outcome as StepOutcome
+from apionly_deploy.users.apply import apply_plan
 
 
 @pytest.fixture

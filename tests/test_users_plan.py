@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from apionly_deploy.user_config import DesiredUser
-from apionly_deploy.user_state import (
+from apionly_deploy.users.config import DesiredUser
+from apionly_deploy.users.plan import Phase, StepKind, UserAction, plan_users
+from apionly_deploy.users.state import (
     Assignment,
     Group,
     Managed,
@@ -15,7 +16,6 @@ from apionly_deploy.user_state import (
     Profile,
     Seats,
 )
-from apionly_deploy.users import Phase, StepKind, UserAction, plan_users
 
 SF, INTEG = "100000000000001AAA", "100000000000002AAA"
 PSL = "0PL000000000001AAA"

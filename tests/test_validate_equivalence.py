@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from validate_support import cls, document, field, obj, user
 
-from apionly_deploy.parse import parse_component_bytes
-from apionly_deploy.validate import validate_bytes, validate_components
+from apionly_deploy.check.validate import validate_bytes, validate_components
+from apionly_deploy.model.parse import parse_component_bytes
 
 ROOTS = {
     "PermissionSet": "S.permissionset-meta.xml",

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from validate_support import obj, permission_set, user
 
-from apionly_deploy import validate
-from apionly_deploy.rules import Severity
-from apionly_deploy.validate import validate_bytes, validate_paths
+from apionly_deploy.check import validate
+from apionly_deploy.check.rules import Severity
+from apionly_deploy.check.validate import validate_bytes, validate_paths
 
 REAL = Path(__file__).parent / "fixtures" / "real-metadata"
 VIEW_ALL_FIELDS = permission_set(obj("Account", "read")).replace(

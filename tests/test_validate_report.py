@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from apionly_deploy.check.rules import RULES, Finding, Severity, make
 from apionly_deploy.report.findings import (
     format_github,
     format_json,
@@ -13,7 +14,6 @@ from apionly_deploy.report.findings import (
     format_text,
     summary,
 )
-from apionly_deploy.rules import RULES, Finding, Severity, make
 
 DOCS = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -15,7 +15,9 @@ from validate_support import (
     user,
 )
 
-from apionly_deploy.model import (
+from apionly_deploy.check.rules import Finding, Severity
+from apionly_deploy.check.validate import validate_bytes, validate_components
+from apionly_deploy.model.components import (
     Access,
     FieldPermission,
     Kind,
@@ -25,10 +27,8 @@ from apionly_deploy.model import (
     PermissionSetGroup,
     UserPermission,
 )
-from apionly_deploy.names import component_name
-from apionly_deploy.parse import parse_component_bytes
-from apionly_deploy.rules import Finding, Severity
-from apionly_deploy.validate import validate_bytes, validate_components
+from apionly_deploy.model.names import component_name
+from apionly_deploy.model.parse import parse_component_bytes
 
 API_ONLY = (user("ApiEnabled"), user("ApiUserOnly"))
 RANGES = (ip_range("203.0.113.1", "203.0.113.9"),)

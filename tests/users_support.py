@@ -14,7 +14,7 @@ from requests.adapters import BaseAdapter
 
 from apionly_deploy.cli import cli
 from apionly_deploy.emulator import EmulatorInfo
-from apionly_deploy.rest_api import RestClient
+from apionly_deploy.salesforce.rest_api import RestClient
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-project"
 ERP = "erp.integration@acme.example"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apionly_deploy import schema
+from apionly_deploy.check import schema
 
 NS = "http://soap.sforce.com/2006/04/metadata"
 

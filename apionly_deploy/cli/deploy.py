@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from apionly_deploy.cli import cli, project_option
+from apionly_deploy.cli.main import cli, project_option
 
 if TYPE_CHECKING:
-    from apionly_deploy.auth import OrgConfig
-    from apionly_deploy.deploy import Outcome, Payload, PollPolicy, TargetRun
+    from apionly_deploy.salesforce.auth import OrgConfig
+    from apionly_deploy.salesforce.deploy import Outcome, Payload, PollPolicy, TargetRun
 
 TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg")
 
@@ -136,12 +136,12 @@ def cancel_command(job_id: str | None, **kwargs: Any) -> None:
 
 
 def _orgs(project_dir: Path, names: Sequence[str]) -> list[OrgConfig]:
-    from apionly_deploy.auth import resolve_org
+    from apionly_deploy.salesforce.auth import resolve_org
 
     tables: Any = {}
     root = project_dir if project_dir.is_dir() else project_dir.parent
     if (project_dir / "apionly.toml").is_file() or project_dir.is_file():
-        from apionly_deploy.config import load_project
+        from apionly_deploy.project.config import load_project
 
         tables = load_project(project_dir).orgs
     return [resolve_org(n, tables, base_dir=root, environ=os.environ) for n in dict.fromkeys(names)]
@@ -150,13 +150,13 @@ def _orgs(project_dir: Path, names: Sequence[str]) -> list[OrgConfig]:
 def _payload(
     project_dir: Path, org: str, zip_file: Path | None, metadata_dir: Path | None
 ) -> Payload:
-    from apionly_deploy import deploy as deployer
+    from apionly_deploy.salesforce import deploy as deployer
 
     if zip_file is not None:
         return deployer.from_zip_file(zip_file)
     if metadata_dir is not None:
         return deployer.from_metadata_dir(metadata_dir)
-    from apionly_deploy.pipeline import ValidationFailed
+    from apionly_deploy.project.pipeline import ValidationFailed
 
     try:
         return deployer.from_project(project_dir, org=org)
@@ -170,8 +170,8 @@ def _payload(
 def _start(
     *, check_only: bool, validate: bool = False, with_users: bool = False, **kw: Any
 ) -> None:
-    from apionly_deploy.deploy import Verb
-    from apionly_deploy.metadata_api import DeployOptions, TestLevel
+    from apionly_deploy.salesforce.deploy import Verb
+    from apionly_deploy.salesforce.metadata_api import DeployOptions, TestLevel
 
     if kw["zip_file"] is not None and kw["metadata_dir"] is not None:
         raise click.UsageError("pass --zip or --metadata-dir, not both")
@@ -203,7 +203,7 @@ def _start(
 
 
 def _job_verb(name: str, job_id: str | None, *, detach: bool = False, **kw: Any) -> None:
-    from apionly_deploy.deploy import JobStore, Verb
+    from apionly_deploy.salesforce.deploy import JobStore, Verb
 
     project_dir: Path = kw["project_dir"]
     orgs = _orgs(project_dir, kw["orgs"])
@@ -226,7 +226,7 @@ def _job_verb(name: str, job_id: str | None, *, detach: bool = False, **kw: Any)
 def _run(targets: list[OrgConfig], action: Callable[[TargetRun], Outcome], verb: Any,
          payload: Payload | None, **kw: Any) -> None:  # fmt: skip
     from apionly_deploy.cli.deploy_output import Progress, emit
-    from apionly_deploy.deploy import Hooks, Plan, run_targets
+    from apionly_deploy.salesforce.deploy import Hooks, Plan, run_targets
 
     project_dir: Path = kw["project_dir"]
     root = project_dir if project_dir.is_dir() else project_dir.parent
@@ -246,7 +246,7 @@ def _run(targets: list[OrgConfig], action: Callable[[TargetRun], Outcome], verb:
 
 
 def _policy(text: str) -> PollPolicy:
-    from apionly_deploy.deploy import PollPolicy
+    from apionly_deploy.salesforce.deploy import PollPolicy
 
     first, _, most = text.partition(":")
     try:

@@ -9,11 +9,11 @@ from typing import TextIO
 
 import click
 
-from apionly_deploy.deploy import Outcome, Payload, overall_exit_code
 from apionly_deploy.errors import ExitCode
-from apionly_deploy.metadata_api import DeployResult
 from apionly_deploy.report import deploy as report
 from apionly_deploy.report import deploy_ci
+from apionly_deploy.salesforce.deploy import Outcome, Payload, overall_exit_code
+from apionly_deploy.salesforce.metadata_api import DeployResult
 
 
 class Progress:
@@ -95,7 +95,7 @@ def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: P
     """Print results, write report files, and return the exit code (single-target errors raise)."""
     locate = locator(payload)
     if junit is not None:
-        from apionly_deploy.package import write_atomic
+        from apionly_deploy.render.package import write_atomic
 
         write_atomic(junit, deploy_ci.junit_report(outcomes, locate=locate))
     if os.environ.get("GITHUB_ACTIONS") == "true":

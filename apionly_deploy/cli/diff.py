@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy import gitrefs, risk
-from apionly_deploy.cli import cli, project_option
-from apionly_deploy.diff import Comparison, Risk, Side, compare, without_stays
+from apionly_deploy.cli.main import cli, project_option
 from apionly_deploy.errors import ExitCode
 from apionly_deploy.report import diff as report
+from apionly_deploy.review import gitrefs, risk
+from apionly_deploy.review.diff import Comparison, Risk, Side, compare, without_stays
 
 _FORMATS: dict[str, Callable[[Comparison], str] | None] = {
     "text": None,  # needs to know about the terminal: see _output

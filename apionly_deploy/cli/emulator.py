@@ -9,7 +9,7 @@ from types import FrameType
 
 import click
 
-from apionly_deploy.cli import cli
+from apionly_deploy.cli.main import cli
 from apionly_deploy.emulator import Emulator, write_info_file
 from apionly_deploy.emulator.server import is_loopback
 from apionly_deploy.emulator.settings import EmulatorSettings

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from apionly_deploy.cli import cli
-from apionly_deploy.cli import project_option as shared_project_option
+from apionly_deploy.cli.main import cli
+from apionly_deploy.cli.main import project_option as shared_project_option
 
 if TYPE_CHECKING:
-    from apionly_deploy.pipeline import Built
-    from apionly_deploy.rules import Finding
+    from apionly_deploy.check.rules import Finding
+    from apionly_deploy.project.pipeline import Built
 
 # The library (Jinja, lxml) is imported when a command runs, so `--help` stays fast.
 LAYOUTS = ("source", "mdapi")
@@ -34,7 +34,7 @@ no_validate_option = click.option(
 
 
 def _build(project_dir: Path, org: str | None, no_validate: bool) -> Built:
-    from apionly_deploy.pipeline import ValidationFailed, build_project
+    from apionly_deploy.project.pipeline import ValidationFailed, build_project
 
     try:
         built = build_project(project_dir, org=org, validate=not no_validate)
@@ -57,7 +57,7 @@ def _echo_findings(findings: tuple[Finding, ...]) -> None:
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("."))
 def init(directory: Path) -> None:
     """Scaffold a working project in DIRECTORY (default: here)."""
-    from apionly_deploy import scaffold
+    from apionly_deploy.project import scaffold
 
     written = scaffold.create(directory)
     for path in written:
@@ -87,7 +87,7 @@ def render(
     project_dir: Path, org: str | None, out_dir: Path | None, layout: str, no_validate: bool
 ) -> None:
     """Render the project's Profiles, Permission Sets and Groups to XML."""
-    from apionly_deploy.render import Layout, write_tree
+    from apionly_deploy.render.templates import Layout, write_tree
 
     built = _build(project_dir, org, no_validate)
     chosen = Layout(layout)
@@ -112,7 +112,7 @@ def render(
 @no_validate_option
 def package(project_dir: Path, org: str | None, out_file: Path | None, no_validate: bool) -> None:
     """Build the deployable zip (package.xml, and destructiveChanges.xml for [delete])."""
-    from apionly_deploy.package import write_atomic
+    from apionly_deploy.render.package import write_atomic
 
     built = _build(project_dir, org, no_validate)
     data = built.package()

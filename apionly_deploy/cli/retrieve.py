@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy.cli import cli, project_option
+from apionly_deploy.cli.main import cli, project_option
 
 
 @cli.command()
@@ -81,11 +81,11 @@ def retrieve(
     wait_minutes: float,
 ) -> None:
     """Retrieve Profiles, Permission Sets and Groups (by name, or --all) into source files."""
-    from apionly_deploy import retrieve as retrieving
-    from apionly_deploy.auth import resolve_org
-    from apionly_deploy.config import PROJECT_FILE, load_project
-    from apionly_deploy.deploy import connect
-    from apionly_deploy.model import Kind
+    from apionly_deploy.model.components import Kind
+    from apionly_deploy.project.config import PROJECT_FILE, load_project
+    from apionly_deploy.salesforce import retrieve as retrieving
+    from apionly_deploy.salesforce.auth import resolve_org
+    from apionly_deploy.salesforce.deploy import connect
 
     if not (everything or permission_sets or profiles or groups):
         raise click.UsageError(

@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
-from apionly_deploy import provision
-from apionly_deploy.cli import cli, project_option
-from apionly_deploy.config import PROJECT_FILE
-from apionly_deploy.doctor import Status
+from apionly_deploy.cli.main import cli, project_option
 from apionly_deploy.errors import ApionlyError, ExitCode, UserPlanProblems, UsersNotApplied
+from apionly_deploy.project.config import PROJECT_FILE
 from apionly_deploy.report import users as report
-from apionly_deploy.user_apply import Outcome, StepResult, apply_plan, describe_step
+from apionly_deploy.users import provision
+from apionly_deploy.users.apply import Outcome, StepResult, apply_plan, describe_step
+from apionly_deploy.users.doctor import Status
 
 _project = project_option()
 _org = click.option(

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy.cli import cli, project_option
+from apionly_deploy.check.rules import Finding, Severity
+from apionly_deploy.check.validate import at_or_above, validate_paths, validate_project
+from apionly_deploy.cli.main import cli, project_option
 from apionly_deploy.errors import ConfigError, ExitCode
 from apionly_deploy.report.findings import FORMATTERS, format_sarif, summary
-from apionly_deploy.rules import Finding, Severity
-from apionly_deploy.validate import at_or_above, validate_paths, validate_project
 
 PROJECT_FILE = "apionly.toml"
 

@@ -12,7 +12,7 @@ from apionly_deploy.emulator import oauth, rest, soap, soap_login, soap_metadata
 from apionly_deploy.emulator.faults import FaultKind, FaultRule
 from apionly_deploy.emulator.http import Request, Response, json_response, rest_error
 from apionly_deploy.emulator.org import Org
-from apionly_deploy.xmldoc import METADATA_NS
+from apionly_deploy.model.xmldoc import METADATA_NS
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """What the org refuses in a deployed permission component, in Salesforce's own words.
 
 Knowledge of user permission names, dependencies and licences comes from
-``apionly_deploy.knowledge``, imported lazily: without it the emulator accepts any name.
+``apionly_deploy.check.knowledge``, imported lazily: without it the emulator accepts any name.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
-from apionly_deploy.model import API_USER_ONLY, Component, Kind, PermissionContainer
+from apionly_deploy.model.components import API_USER_ONLY, Component, Kind, PermissionContainer
 
 #: Suffixes of custom objects and fields; standard names are accepted as they are.
 _CUSTOM = re.compile(r"__(c|mdt|e|x|b|kav|ka|xo|hd|chn|dll|dlm|dmo)$")
@@ -30,7 +30,7 @@ class Problem:
 def knowledge() -> ModuleType | None:
     """Return the knowledge module when it is installed."""
     try:
-        return importlib.import_module("apionly_deploy.knowledge")
+        return importlib.import_module("apionly_deploy.check.knowledge")
     except ImportError:
         return None
 

@@ -2,7 +2,7 @@
 for the org's model of them, and served back, filtered the way a Salesforce retrieve is.
 
 What a deploy does to the model (a Profile patch, a PermissionSet replace) is
-``apionly_deploy.merge``; other metadata types (CustomObject...) are kept as deployed.
+``apionly_deploy.model.merge``; other metadata types (CustomObject...) are kept as deployed.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from apionly_deploy.emulator.store import StoredComponent
-from apionly_deploy.merge import ENTRY_KEYS, extra_key
-from apionly_deploy.model import Component, Kind, PermissionContainer
-from apionly_deploy.parse import parse_component_bytes
-from apionly_deploy.render import component_xml
+from apionly_deploy.model.components import Component, Kind, PermissionContainer
+from apionly_deploy.model.merge import ENTRY_KEYS, extra_key
+from apionly_deploy.model.parse import parse_component_bytes
+from apionly_deploy.render.templates import component_xml
 
 #: Permission types, whose stored XML is the model rendered; the rest is kept as deployed.
 PERMISSION_TYPES = frozenset(kind.value for kind in Kind)

@@ -11,14 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from apionly_deploy import merge, parse
 from apionly_deploy.emulator import checks, components, packages, records
 from apionly_deploy.emulator.packages import Member
 from apionly_deploy.emulator.results import DeployMessage, Outcome
 from apionly_deploy.emulator.store import Store, StoredComponent
 from apionly_deploy.errors import XmlError
-from apionly_deploy.model import Component, Kind, PermissionContainer
-from apionly_deploy.xmldoc import METADATA_NS, parse_bytes
+from apionly_deploy.model import merge, parse
+from apionly_deploy.model.components import Component, Kind, PermissionContainer
+from apionly_deploy.model.xmldoc import METADATA_NS, parse_bytes
 
 
 @dataclass(frozen=True, slots=True)

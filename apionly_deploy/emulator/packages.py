@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apionly_deploy import names
 from apionly_deploy.errors import XmlError
-from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes
+from apionly_deploy.model import names
+from apionly_deploy.model.xmldoc import METADATA_NS, local_name, parse_bytes
 
 #: Metadata types the org keeps, with their mdapi folder and file suffix.
 TYPE_FOLDERS: dict[str, tuple[str, str]] = {

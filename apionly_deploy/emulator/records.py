@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apionly_deploy.emulator.store import Store
-from apionly_deploy.model import Component, Kind, PermissionContainer, PermissionSetGroup
+from apionly_deploy.model.components import Component, Kind, PermissionContainer, PermissionSetGroup
 
 #: Profiles whose API (file) name differs from their name in the UI and in SOQL.
 STANDARD_PROFILE_NAMES = {

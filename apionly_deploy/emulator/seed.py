@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from apionly_deploy.emulator import components, ids, records
 from apionly_deploy.emulator.store import Store, StoredComponent
-from apionly_deploy.model import Kind, PermissionContainer, UserPermission
+from apionly_deploy.model.components import Kind, PermissionContainer, UserPermission
 
 #: (Name, LicenseDefinitionKey, TotalLicenses) of the user licences of a new EE org.
 USER_LICENSES = (

@@ -11,8 +11,8 @@ from importlib import resources
 from lxml import etree
 
 from apionly_deploy.errors import XmlError
-from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes
-from apionly_deploy.xsd import compile_schema
+from apionly_deploy.model.xmldoc import METADATA_NS, local_name, parse_bytes
+from apionly_deploy.model.xsd import compile_schema
 
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

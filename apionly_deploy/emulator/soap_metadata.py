@@ -26,7 +26,7 @@ from apionly_deploy.emulator.soap import (
     validate_metadata_request,
 )
 from apionly_deploy.emulator.store import Session
-from apionly_deploy.xmldoc import METADATA_NS
+from apionly_deploy.model.xmldoc import METADATA_NS
 
 M = f"{{{METADATA_NS}}}"
 Handler = Callable[[Org, Session, etree._Element], etree._Element]

@@ -19,7 +19,7 @@ from apionly_deploy.emulator.soap import (
     timestamp,
 )
 from apionly_deploy.emulator.store import Session
-from apionly_deploy.xmldoc import METADATA_NS, local_name, parse_bytes
+from apionly_deploy.model.xmldoc import METADATA_NS, local_name, parse_bytes
 
 M = f"{{{METADATA_NS}}}"
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from apionly_deploy.deploy.runner import Outcome, Verb, overall_exit_code, resume_command
-from apionly_deploy.metadata_api import DeployMessage, DeployResult
+from apionly_deploy.salesforce.deploy.runner import Outcome, Verb, overall_exit_code, resume_command
+from apionly_deploy.salesforce.metadata_api import DeployMessage, DeployResult
 
 Locate = Callable[[DeployMessage], tuple[str, int | None, int | None]]
 JSON_VERSION = 1
@@ -44,7 +44,7 @@ def project_location(path: Path, text: str) -> Locate:
     Salesforce reports lines of the rendered XML; the user edits ``apionly.toml``. A problem
     naming an identifier (``Unknown user permission: ViewAllDat``) lands on the line using it.
     """
-    from apionly_deploy.config import locate as toml_line
+    from apionly_deploy.project.config import locate as toml_line
 
     lines = text.splitlines()
     fallback = plain_location()

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from apionly_deploy.deploy.runner import Outcome
-from apionly_deploy.metadata_api import DeployStatus
 from apionly_deploy.report.deploy import Locate, plain_location, position
+from apionly_deploy.salesforce.deploy.runner import Outcome
+from apionly_deploy.salesforce.metadata_api import DeployStatus
 
 # --- JUnit ----------------------------------------------------------------------------------
 

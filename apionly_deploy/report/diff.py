@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
-from apionly_deploy.diff import Category, Change, Comparison, Risk, sort_key
-from apionly_deploy.model import Kind
+from apionly_deploy.model.components import Kind
+from apionly_deploy.review.diff import Category, Change, Comparison, Risk, sort_key
 
 #: The JSON document's schema id; bump the number on any incompatible change.
 JSON_SCHEMA = "apionly-deploy/diff/1"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from apionly_deploy import __version__
-from apionly_deploy.rules import RULES, Finding, Severity
+from apionly_deploy.check.rules import RULES, Finding, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}

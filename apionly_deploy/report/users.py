@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from apionly_deploy.doctor import DoctorReport
-from apionly_deploy.user_apply import ApplyResult, Outcome, describe_step
-from apionly_deploy.users import Plan, Step, StepKind, UserAction, UserPlan
+from apionly_deploy.users.apply import ApplyResult, Outcome, describe_step
+from apionly_deploy.users.doctor import DoctorReport
+from apionly_deploy.users.plan import Plan, Step, StepKind, UserAction, UserPlan
 
 PLAN_SCHEMA = "apionly-deploy/users-plan/1"
 APPLY_SCHEMA = "apionly-deploy/users-apply/1"

@@ -14,7 +14,7 @@ import requests
 from lxml import etree
 
 from apionly_deploy.emulator import EmulatorInfo
-from apionly_deploy.xmldoc import METADATA_NS, parse_bytes
+from apionly_deploy.model.xmldoc import METADATA_NS, parse_bytes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"

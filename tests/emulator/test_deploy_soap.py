@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from apionly_deploy.emulator import EmulatorInfo
-from apionly_deploy.xmldoc import METADATA_NS
+from apionly_deploy.model.xmldoc import METADATA_NS
 from tests.emulator.conftest import (
     Soap,
     deploy_body,

@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from apionly_deploy.emulator import EmulatorInfo
-from apionly_deploy.xmldoc import local_name, parse_bytes, parse_file
+from apionly_deploy.model.xmldoc import local_name, parse_bytes, parse_file
 from tests.emulator.conftest import (
     FIXTURES,
     NS,

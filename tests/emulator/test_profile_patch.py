@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from apionly_deploy.emulator import EmulatorInfo
 from apionly_deploy.emulator.store import StoredComponent
-from apionly_deploy.merge import deployed, patch_profile
-from apionly_deploy.model import PermissionContainer
-from apionly_deploy.parse import parse_component_bytes
-from apionly_deploy.render import component_xml
-from apionly_deploy.xmldoc import local_name, parse_bytes
+from apionly_deploy.model.components import PermissionContainer
+from apionly_deploy.model.merge import deployed, patch_profile
+from apionly_deploy.model.parse import parse_component_bytes
+from apionly_deploy.model.xmldoc import local_name, parse_bytes
+from apionly_deploy.render.templates import component_xml
 from tests.emulator.conftest import (
     METADATA_NS,
     NS,

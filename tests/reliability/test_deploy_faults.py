@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from apionly_deploy.deploy import JobStore
 from apionly_deploy.emulator import EmulatorInfo
+from apionly_deploy.salesforce.deploy import JobStore
 
 from .support import (
     Cli,

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from apionly_deploy import package
 from apionly_deploy.cli import cli
-from apionly_deploy.deploy import Job, JobStore
 from apionly_deploy.emulator import EmulatorInfo
-from apionly_deploy.model import Kind
-from apionly_deploy.retrieve.files import layout_paths, write_files
+from apionly_deploy.model.components import Kind
+from apionly_deploy.render import package
+from apionly_deploy.salesforce.deploy import Job, JobStore
+from apionly_deploy.salesforce.retrieve.files import layout_paths, write_files
 
 from .support import (
     json_of,
@@ -33,7 +33,7 @@ from .support import (
 RECORDER = """
 import sys
 from pathlib import Path
-from apionly_deploy.deploy import Job, JobStore
+from apionly_deploy.salesforce.deploy import Job, JobStore
 
 store = JobStore(Path(sys.argv[1]))
 for n in range(int(sys.argv[3])):
@@ -98,7 +98,7 @@ def test_an_interrupted_retrieve_write_leaves_the_previous_files(tmp_path, monke
 
 
 def test_an_interrupted_render_leaves_the_previous_output(tmp_path, monkeypatch) -> None:
-    from apionly_deploy import render
+    from apionly_deploy.render import templates as render
 
     project = tmp_path / "p"
     project.mkdir()

@@ -11,10 +11,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apionly_deploy.config import load_project
-from apionly_deploy.declarations import build_bundle
 from apionly_deploy.errors import ApionlyError
-from apionly_deploy.model import (
+from apionly_deploy.model.components import (
     Access,
     FieldPermission,
     Kind,
@@ -22,8 +20,10 @@ from apionly_deploy.model import (
     PermissionContainer,
     UserPermission,
 )
-from apionly_deploy.parse import parse_component_bytes
-from apionly_deploy.render import component_xml
+from apionly_deploy.model.parse import parse_component_bytes
+from apionly_deploy.project.config import load_project
+from apionly_deploy.project.declarations import build_bundle
+from apionly_deploy.render.templates import component_xml
 
 NS = "http://soap.sforce.com/2006/04/metadata"
 TAGS = [

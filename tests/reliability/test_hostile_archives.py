@@ -12,12 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from apionly_deploy.deploy import check_zip
 from apionly_deploy.emulator import EmulatorInfo
 from apionly_deploy.emulator import retrieves as org_retrieves
 from apionly_deploy.errors import ContentError
-from apionly_deploy.model import Kind
-from apionly_deploy.retrieve.files import layout_paths, permission_files, unpack, write_files
+from apionly_deploy.model.components import Kind
+from apionly_deploy.salesforce.deploy import check_zip
+from apionly_deploy.salesforce.retrieve.files import (
+    layout_paths,
+    permission_files,
+    unpack,
+    write_files,
+)
 
 from .support import Cli, secret_env, write_project
 
@@ -126,11 +131,11 @@ def test_deploy_zip_bomb_is_checked_by_declared_size_before_inflating() -> None:
 
 
 def test_the_local_org_refuses_a_zip_bomb_without_inflating_it(emulator: EmulatorInfo) -> None:
-    from apionly_deploy.auth import OrgConfig
-    from apionly_deploy.auth.login import http_for
-    from apionly_deploy.auth.orgs import Flow, Secret
     from apionly_deploy.errors import RequestRefused, SoapFault
-    from apionly_deploy.metadata_api import DeployOptions, MetadataClient
+    from apionly_deploy.salesforce.auth import OrgConfig
+    from apionly_deploy.salesforce.auth.login import http_for
+    from apionly_deploy.salesforce.auth.orgs import Flow, Secret
+    from apionly_deploy.salesforce.metadata_api import DeployOptions, MetadataClient
 
     emulator.configure(max_unzipped_bytes=1024 * 1024)
     bomb = zip_of({"package.xml": b"<Package/>", "permissionsets/X.permissionset":

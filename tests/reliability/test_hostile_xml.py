@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from apionly_deploy.errors import XmlError
-from apionly_deploy.parse import parse_component_bytes
-from apionly_deploy.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes, parse_file
+from apionly_deploy.model.parse import parse_component_bytes
+from apionly_deploy.model.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes, parse_file
 
 NS = 'xmlns="http://soap.sforce.com/2006/04/metadata"'
 

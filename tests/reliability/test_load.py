@@ -7,8 +7,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from apionly_deploy.auth import org_config_from_table
-from apionly_deploy.deploy import (
+from apionly_deploy.emulator import EmulatorInfo, running_emulator
+from apionly_deploy.salesforce.auth import org_config_from_table
+from apionly_deploy.salesforce.deploy import (
     Hooks,
     JobStore,
     Outcome,
@@ -18,8 +19,7 @@ from apionly_deploy.deploy import (
     from_metadata_dir,
     run_target,
 )
-from apionly_deploy.emulator import EmulatorInfo, running_emulator
-from apionly_deploy.metadata_api import DeployOptions
+from apionly_deploy.salesforce.metadata_api import DeployOptions
 
 from .support import Cli, json_of, secret_env, write_metadata_dir, write_project
 

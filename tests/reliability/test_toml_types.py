@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apionly_deploy.auth import resolve_org
-from apionly_deploy.auth.orgs import _KEYS as ORG_KEYS
-from apionly_deploy.config import load_project
 from apionly_deploy.errors import ApionlyError
-from apionly_deploy.user_config import _KEYS as USER_KEYS
-from apionly_deploy.user_config import desired_users
+from apionly_deploy.project.config import load_project
+from apionly_deploy.salesforce.auth import resolve_org
+from apionly_deploy.salesforce.auth.orgs import _KEYS as ORG_KEYS
+from apionly_deploy.users.config import _KEYS as USER_KEYS
+from apionly_deploy.users.config import desired_users
 
 from .test_fuzz import FAST, _toml_literal, toml_values
 

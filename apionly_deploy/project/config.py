@@ -1,0 +1,271 @@
+"""Load ``apionly.toml``: per-org variables, interpolation, and precise errors.
+
+Every problem becomes one ConfigError naming the file, the line (where it can be found), the key
+path and the fix. Nothing is written while loading.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from apionly_deploy.errors import ConfigError
+from apionly_deploy.project import toml_fast
+from apionly_deploy.project.toml_lines import LineIndex, line_index
+
+PROJECT_FILE = "apionly.toml"
+DEFAULT_API_VERSION = "62.0"
+#: Target names that need no ``[orgs.NAME]`` table.
+BUILTIN_ORGS = ("local", "env")
+
+_VAR = re.compile(r"\$\{([^}]*)\}")
+#: Internal key under which interpolation learns the chosen org (not a valid variable name).
+_SELECTED_ORG = "${org}"
+_API_VERSION = re.compile(r"[1-9][0-9]\.0")
+_TOP_KEYS = (
+    "project",
+    "vars",
+    "permission_sets",
+    "profiles",
+    "permission_set_groups",
+    "delete",
+    "users",
+    "orgs",
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The project file's path and text, for error messages that point at a line."""
+
+    path: Path
+    text: str
+
+    @cached_property
+    def lines(self) -> LineIndex:
+        """Return the line of every table header and key path (built on first use)."""
+        return line_index(self.text)
+
+    def error(self, key_path: Sequence[str], problem: str, fix: str = "") -> ConfigError:
+        """Build a one-line ConfigError for ``key_path``."""
+        line = _lookup(self.lines, key_path)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        dotted = ".".join(_quote_key(k) for k in key_path)
+        message = f"{where}: {dotted}: {problem}" if dotted else f"{where}: {problem}"
+        return ConfigError(one_line(f"{message}; {fix}" if fix else message))
+
+    def line(self, key_path: Sequence[str]) -> int:
+        """Return the line of ``key_path`` (or of its nearest parent), 0 when unknown."""
+        return _lookup(self.lines, key_path) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A loaded project: raw tables with variables resolved, plus where they came from."""
+
+    root: Path
+    source: SourceFile
+    name: str
+    api_version: str
+    org: str | None
+    vars: Mapping[str, str]
+    tables: Mapping[str, Any] = field(default_factory=dict)
+
+    def table(self, key: str) -> Mapping[str, Any]:
+        """Return a top-level table (empty when absent)."""
+        value = self.tables.get(key, {})
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def orgs(self) -> Mapping[str, Mapping[str, Any]]:
+        """Return the ``[orgs.NAME]`` tables."""
+        return self.table("orgs")
+
+    @property
+    def users(self) -> Mapping[str, Mapping[str, Any]]:
+        """Return the ``[users."NAME"]`` tables."""
+        return self.table("users")
+
+
+def one_line(text: str) -> str:
+    """Escape control characters so a message stays on one line, whatever the input held."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in text
+    )
+
+
+def _quote_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
+
+
+def locate(text: str, key_path: Sequence[str]) -> int | None:
+    """Return the 1-based line where ``key_path`` (or its longest known prefix) is defined."""
+    return _lookup(line_index(text), key_path)
+
+
+def _lookup(index: Mapping[tuple[str, ...], int], key_path: Sequence[str]) -> int | None:
+    path = tuple(key_path)
+    for cut in range(len(path), 0, -1):
+        line = index.get(path[:cut])
+        if line is not None:
+            return line
+    return None
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """Return a ' (did you mean X?)' suffix, or an empty string."""
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def check_keys(
+    src: SourceFile, path: Sequence[str], table: Mapping[str, Any], allowed: Sequence[str]
+) -> None:
+    """Raise for the first key of ``table`` that is not in ``allowed``."""
+    for key in table:
+        if key not in allowed:
+            raise src.error(
+                (*path, key),
+                f"unknown key{did_you_mean(key, allowed)}",
+                f"allowed keys: {', '.join(allowed)}",
+            )
+
+
+def load_project(root: Path, *, org: str | None = None) -> Project:
+    """Load ``root/apionly.toml`` (or the file ``root``) with the variables of ``org``."""
+    path = root if root.is_file() else root / PROJECT_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no project file; run `apionly-deploy init {root}` or pass -p DIR"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the project file: {exc}") from None
+    src = SourceFile(path=path, text=text)
+    try:
+        data = toml_fast.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = f"{path}:{line.group(1)}" if line else str(path)
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    check_keys(src, (), data, _TOP_KEYS)
+    project = _table(src, data, "project")
+    check_keys(src, ("project",), project, ("name", "api_version"))
+    variables = _variables(src, data, org)
+    scope = {**variables, _SELECTED_ORG: org or ""}
+    tables = {key: _interpolate(src, (key,), data[key], scope) for key in data}
+    api_version = str(project.get("api_version", DEFAULT_API_VERSION))
+    if not _API_VERSION.fullmatch(api_version):
+        raise src.error(
+            ("project", "api_version"),
+            f"{api_version!r} is not an API version",
+            'write it like "62.0"',
+        )
+    name = project.get("name", path.parent.name)
+    if not isinstance(name, str):
+        raise src.error(("project", "name"), "must be a string")
+    return Project(
+        root=path.parent,
+        source=src,
+        name=name,
+        api_version=api_version,
+        org=org,
+        vars=MappingProxyType(variables),
+        tables=MappingProxyType(tables),
+    )
+
+
+def _table(src: SourceFile, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise src.error((key,), "must be a table", f"write it as [{key}]")
+    return value
+
+
+def _variables(src: SourceFile, data: Mapping[str, Any], org: str | None) -> dict[str, str]:
+    """Return ``[vars]`` overlaid with ``[orgs.ORG.vars]``."""
+    merged: dict[str, str] = {}
+    orgs = _table(src, data, "orgs")
+    layers: list[tuple[tuple[str, ...], Any]] = [(("vars",), data.get("vars", {}))]
+    if org is not None:
+        if org not in orgs and org not in BUILTIN_ORGS:
+            known = sorted([*orgs, *BUILTIN_ORGS])
+            raise src.error(
+                ("orgs",),
+                f"no org named {org!r}{did_you_mean(org, known)}",
+                f"define [orgs.{org}] or use one of: {', '.join(known)}",
+            )
+        org_table = orgs.get(org, {})
+        if isinstance(org_table, Mapping):
+            layers.append((("orgs", org, "vars"), org_table.get("vars", {})))
+    for path, layer in layers:
+        if not isinstance(layer, Mapping):
+            raise src.error(path, "must be a table of strings")
+        for key, value in layer.items():
+            if not isinstance(value, str | int | float | bool):
+                raise src.error((*path, key), "must be a string, number or boolean")
+            merged[key] = _scalar_text(value)
+    return merged
+
+
+def _scalar_text(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _interpolate(
+    src: SourceFile, path: tuple[str, ...], value: Any, variables: Mapping[str, str]
+) -> Any:
+    """Resolve ``${name}`` in every string; ``[orgs]`` may also name environment variables."""
+    if isinstance(value, str):
+        return _substitute(src, path, value, variables)
+    if isinstance(value, Mapping):
+        # Strings without ``${`` are kept as they are; skipping the call for them matters on
+        # tables of tens of thousands of fields.
+        return {
+            k: v
+            if type(v) is str and "${" not in v
+            else _interpolate(src, (*path, k), v, variables)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_interpolate(src, (*path, str(i)), v, variables) for i, v in enumerate(value)]
+    return value
+
+
+def _names(variables: Mapping[str, str]) -> list[str]:
+    return [name for name in variables if name != _SELECTED_ORG]
+
+
+def _substitute(
+    src: SourceFile, path: tuple[str, ...], text: str, variables: Mapping[str, str]
+) -> str:
+    if "${" not in text or path[0] == "vars":
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name in variables:
+            return variables[name]
+        if path[0] == "orgs" and name in os.environ:
+            return os.environ[name]
+        if path[0] == "orgs" and (len(path) < 2 or path[1] != variables.get(_SELECTED_ORG)):
+            return match.group(0)  # another org's secret path: resolved when that org is used
+        where = "[vars] or the environment" if path[0] == "orgs" else "[vars]"
+        raise src.error(
+            path[:2] if path[0] == "orgs" else path,
+            f"undefined variable ${{{name}}}{did_you_mean(name, _names(variables))}",
+            f"define it in {where}",
+        )
+
+    return _VAR.sub(replace, text)

@@ -1,0 +1,69 @@
+"""The project pipeline shared by render, package, deploy and diff: load, build, check, render."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from apionly_deploy.check.rules import Finding, Severity
+from apionly_deploy.check.validate import validate_components
+from apionly_deploy.errors import ContentError
+from apionly_deploy.model.components import Bundle
+from apionly_deploy.project.config import Project, load_project
+from apionly_deploy.project.declarations import build_bundle
+from apionly_deploy.render.package import build_package
+from apionly_deploy.render.templates import Layout, render_files
+
+TEMPLATES_DIR = "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A loaded project, its components, and the validation findings on them."""
+
+    project: Project
+    bundle: Bundle
+    findings: tuple[Finding, ...]
+
+    @property
+    def template_dir(self) -> Path:
+        """Return the project's own template folder (it may not exist)."""
+        return self.project.root / TEMPLATES_DIR
+
+    def render(self, layout: Layout) -> dict[str, bytes]:
+        """Return the rendered files for ``layout``."""
+        return render_files(
+            self.bundle, layout=layout, template_dir=self.template_dir, variables=self.project.vars
+        )
+
+    def package(self) -> bytes:
+        """Return the deployable zip."""
+        return build_package(
+            self.bundle, template_dir=self.template_dir, variables=self.project.vars
+        )
+
+
+class ValidationFailed(ContentError):
+    """Validation found errors, so nothing was written."""
+
+    def __init__(self, message: str, findings: Sequence[Finding]) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
+
+
+def build_project(project_dir: Path, *, org: str | None = None, validate: bool = True) -> Built:
+    """Load and build the project; with ``validate`` raise ValidationFailed on error findings."""
+    project = load_project(project_dir, org=org)
+    bundle = build_bundle(project)
+    findings: list[Finding] = []
+    if validate:
+        findings = validate_components(bundle.components, api_version=bundle.api_version)
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        if errors:
+            raise ValidationFailed(
+                f"{len(errors)} validation error(s) in {project.source.path}; nothing was written "
+                "(fix them, or pass --no-validate to write anyway)",
+                findings,
+            )
+    return Built(project=project, bundle=bundle, findings=tuple(findings))

@@ -1,0 +1,41 @@
+"""`apionly-deploy init`: the files of a new project, which render and validate as they are."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from apionly_deploy.errors import ConfigError
+from apionly_deploy.project.config import PROJECT_FILE
+from apionly_deploy.render.package import write_atomic
+
+#: (file in this package, file in the new project)
+_FILES = (("apionly.toml", PROJECT_FILE), ("APIONLY.md", "APIONLY.md"))
+
+
+def create(directory: Path) -> list[Path]:
+    """Write a new project into ``directory``; never overwrite an existing project file."""
+    if (directory / PROJECT_FILE).exists():
+        raise ConfigError(
+            f"{directory / PROJECT_FILE}: a project already exists here; edit it, or init elsewhere"
+        )
+    package = resources.files(__name__)
+    written = []
+    for source, target in _FILES:
+        path = directory / target
+        if path.exists():
+            continue
+        write_atomic(path, package.joinpath(source).read_bytes())
+        written.append(path)
+    written += _extend_gitignore(directory, package.joinpath("gitignore").read_text())
+    return written
+
+
+def _extend_gitignore(directory: Path, lines: str) -> list[Path]:
+    path = directory / ".gitignore"
+    existing = path.read_text() if path.exists() else ""
+    if ".apionly/" in existing.splitlines():
+        return []
+    joined = existing + ("\n" if existing and not existing.endswith("\n") else "") + lines
+    write_atomic(path, joined.encode())
+    return [path]

@@ -1,0 +1,2 @@
+"""Rendering: components through Jinja templates into XML (``templates``), and the
+deterministic deployable zip (``package``)."""

@@ -1,0 +1,1 @@
+"""Review: permission diffs between two models (``diff``), their risk, and git refs."""

@@ -1,0 +1,1 @@
+"""Our Salesforce client: auth, the Metadata SOAP API, REST, deploy and retrieve."""

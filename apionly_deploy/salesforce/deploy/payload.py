@@ -1,0 +1,115 @@
+"""What gets uploaded: a project's package, a zip file, or a metadata folder, checked against
+Salesforce's limits before a byte is sent."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from apionly_deploy.errors import ConfigError, ContentError
+
+#: Salesforce's deploy limits: the SOAP message caps the base64 zip at 50 MB (about 39 MB of
+#: zip), 600 MB uncompressed, 10,000 files.
+MAX_ZIP_BYTES = 39 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 600 * 1024 * 1024
+MAX_FILES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """A checked zip and where its files came from (for ``file:line`` in reports)."""
+
+    zip_bytes: bytes
+    source: str  # the project file, zip file or folder, as the user named it
+    root: Path | None  # folder the zip's paths are relative to, when they exist on disk
+    api_version: str | None = None
+    project_dir: Path | None = None
+    #: Files other than manifests: roughly the number of components.
+    components: int | None = None
+
+
+def component_count(names: list[str]) -> int:
+    """Return how many zip entries are components (not package.xml / destructiveChanges)."""
+    manifests = ("package.xml", "destructiveChanges.xml", "destructiveChangesPre.xml",
+                 "destructiveChangesPost.xml")  # fmt: skip
+    return sum(1 for n in names if PurePosixPath(n).name not in manifests)
+
+
+def check_zip(data: bytes, *, source: str) -> list[str]:
+    """Return the zip's file names; raise ContentError when Salesforce would refuse it."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise ContentError(
+            f"{source}: the zip is {len(data):,} bytes; Salesforce takes at most "
+            f"{MAX_ZIP_BYTES:,} (split the deploy)"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            _check_sizes(infos, source)  # from the headers, before inflating (zip bombs)
+            bad = archive.testzip()  # zipfile stops each entry at its declared size
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise ContentError(f"{source}: not a valid zip file ({exc})") from None
+    if bad is not None:
+        raise ContentError(f"{source}: zip entry {bad!r} is corrupt")
+    names = [i.filename for i in infos if not i.is_dir()]
+    if not any(PurePosixPath(n).name == "package.xml" and len(PurePosixPath(n).parts) <= 2
+               for n in names):  # fmt: skip
+        raise ContentError(f"{source}: no package.xml at the root of the zip")
+    return names
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], source: str) -> None:
+    files = sum(1 for i in infos if not i.is_dir())
+    if files > MAX_FILES:
+        raise ContentError(f"{source}: {files:,} files; Salesforce takes at most {MAX_FILES:,}")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ContentError(
+            f"{source}: {total:,} bytes uncompressed; Salesforce takes at most "
+            f"{MAX_UNCOMPRESSED_BYTES:,}"
+        )
+
+
+def from_zip_file(path: Path) -> Payload:
+    """Read and check a zip file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    names = check_zip(data, source=str(path))
+    return Payload(data, str(path), root=None, components=component_count(names))
+
+
+def from_metadata_dir(folder: Path) -> Payload:
+    """Zip a Metadata API format folder (with package.xml at its root)."""
+    from apionly_deploy.render.package import zip_bytes
+
+    if not (folder / "package.xml").is_file():
+        raise ContentError(f"{folder}: no package.xml; --metadata-dir takes a Metadata API folder")
+    files = {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
+    data = zip_bytes(files)
+    names = check_zip(data, source=str(folder))
+    return Payload(data, str(folder), root=folder, components=component_count(names))
+
+
+def from_project(project_dir: Path, *, org: str | None) -> Payload:
+    """Load, build, validate and package a project (validation errors stop here)."""
+    from apionly_deploy.project.pipeline import build_project
+
+    built = build_project(project_dir, org=org, validate=True)
+    data = built.package()
+    names = check_zip(data, source=str(built.project.source.path))
+    return Payload(
+        zip_bytes=data,
+        source=str(built.project.source.path),
+        root=None,
+        api_version=built.project.api_version,
+        project_dir=built.project.root,
+        components=component_count(names),
+    )

@@ -1,0 +1,269 @@
+"""A small typed client for Salesforce's REST API: SOQL, sObject writes, describe, composite.
+
+It rides on an injected ``requests.Session``; TLS verification is passed on every request
+because ``REQUESTS_CA_BUNDLE`` would otherwise override a session-wide setting
+(psf/requests#3829). Salesforce's JSON errors become typed ``RestApiError`` subclasses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from apionly_deploy.errors import (
+    ConfigError,
+    DuplicateUsername,
+    LicenseLimitExceeded,
+    NetworkError,
+    NotFound,
+    RestApiError,
+    RestRemoteError,
+    ServerError,
+    SessionExpired,
+)
+from apionly_deploy.salesforce.metadata_api import check_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = (15.0, 120.0)
+#: Salesforce runs at most 25 subrequests in one composite request.
+COMPOSITE_LIMIT = 25
+_TYPED: dict[str, type[RestApiError]] = {
+    "DUPLICATE_USERNAME": DuplicateUsername,
+    "LICENSE_LIMIT_EXCEEDED": LicenseLimitExceeded,
+    "NOT_FOUND": NotFound,
+}
+_REMOTE_CODES = ("REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW")
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SubRequest:
+    """One request of a composite call."""
+
+    method: str
+    path: str  # relative to /services/data/vNN.0, e.g. "sobjects/User"
+    body: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubResponse:
+    """The outcome of one composite subrequest: the body, or the error it raised."""
+
+    status: int
+    body: Any
+    error: RestApiError | None = None
+
+    @property
+    def record_id(self) -> str | None:
+        """Return the id a create answered with."""
+        return self.body.get("id") if isinstance(self.body, dict) else None
+
+
+def soql_quote(value: str) -> str:
+    """Return ``value`` as a SOQL string literal."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def soql_select(sobject: str, fields: Sequence[str], where: str = "") -> str:
+    """Return a SOQL query; values in ``where`` must come from ``soql_quote``/``soql_in``."""
+    query = " ".join(("SELECT", ", ".join(fields), "FROM", sobject))
+    return f"{query} WHERE {where}" if where else query
+
+
+def soql_in(values: Sequence[str]) -> str:
+    """Return ``('a', 'b')`` for a SOQL IN clause."""
+    return "(" + ", ".join(soql_quote(v) for v in values) + ")"
+
+
+def error_from(status: int, payload: Any, *, what: str) -> RestApiError | RestRemoteError:
+    """Turn Salesforce's error JSON (a list of ``{errorCode, message, fields}``) into an error."""
+    first = payload[0] if isinstance(payload, list) and payload else payload
+    if not isinstance(first, dict):
+        first = {}
+    code = str(first.get("errorCode") or first.get("error") or f"HTTP_{status}")
+    message = str(first.get("message") or first.get("error_description") or "no message")
+    fields = tuple(str(f) for f in first.get("fields") or ())
+    if code in _REMOTE_CODES:
+        return RestRemoteError(code, f"{what}: {message}", status=status)
+    kind = _TYPED.get(code, NotFound if status == 404 else RestApiError)
+    return kind(code, message, status=status, fields=fields)
+
+
+@dataclass(slots=True)
+class RestClient:
+    """REST calls for one org session. ``refresh`` returns a new access token after expiry."""
+
+    session: requests.Session
+    instance_url: str
+    access_token: str = field(repr=False)
+    api_version: str = "62.0"
+    verify: bool | str = True
+    refresh: Callable[[], str] | None = field(default=None, repr=False)
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    requests_sent: int = 0
+
+    def __post_init__(self) -> None:
+        self.instance_url = check_url(self.instance_url, what="instance URL")
+
+    @property
+    def base(self) -> str:
+        """Return the versioned REST root, ``/services/data/vNN.0``."""
+        return f"/services/data/v{self.api_version}"
+
+    # -- the verbs --------------------------------------------------------------------------
+    def query(self, soql: str) -> list[Record]:
+        """Run ``soql`` and return every record, following ``nextRecordsUrl``."""
+        log.debug("SOQL %s", soql)
+        page = self._call("GET", f"{self.base}/query", params={"q": soql})
+        records: list[Record] = list(page.get("records", []))
+        while not page.get("done", True) and page.get("nextRecordsUrl"):
+            page = self._call("GET", str(page["nextRecordsUrl"]))
+            records.extend(page.get("records", []))
+        return [{k: v for k, v in r.items() if k != "attributes"} for r in records]
+
+    def create(self, sobject: str, fields: Mapping[str, Any]) -> str:
+        """Create one record; return its id."""
+        answer = self._call("POST", f"{self.base}/sobjects/{sobject}", body=fields)
+        return str(answer["id"])
+
+    def update(self, sobject: str, record_id: str, fields: Mapping[str, Any]) -> None:
+        """Update fields of one record."""
+        self._call("PATCH", f"{self.base}/sobjects/{sobject}/{record_id}", body=fields)
+
+    def delete(self, sobject: str, record_id: str) -> None:
+        """Delete one record (used for assignment records only, never for users)."""
+        self._call("DELETE", f"{self.base}/sobjects/{sobject}/{record_id}")
+
+    def describe(self, sobject: str) -> Record:
+        """Return the describe of ``sobject``."""
+        answer = self._call("GET", f"{self.base}/sobjects/{sobject}/describe")
+        return dict(answer) if isinstance(answer, dict) else {}
+
+    def identity(self) -> Record:
+        """Return the logged-in user (OpenID Connect ``userinfo``: preferred_username...)."""
+        answer = self._call("GET", "/services/oauth2/userinfo")
+        return dict(answer) if isinstance(answer, dict) else {}
+
+    def versions(self) -> list[Record]:
+        """Return the API versions the org serves (``GET /services/data``)."""
+        answer = self._request("GET", "/services/data")
+        return answer if isinstance(answer, list) else []
+
+    def composite(
+        self, subrequests: Sequence[SubRequest], *, all_or_none: bool
+    ) -> list[SubResponse]:
+        """Run up to 25 subrequests in one round trip; return their outcomes in order."""
+        if len(subrequests) > COMPOSITE_LIMIT:
+            raise ValueError(f"at most {COMPOSITE_LIMIT} subrequests per composite call")
+        body = {
+            "allOrNone": all_or_none,
+            "compositeRequest": [
+                {
+                    "method": s.method,
+                    "url": f"{self.base}/{s.path}",
+                    "referenceId": f"r{i}",
+                    **({"body": dict(s.body)} if s.body is not None else {}),
+                }
+                for i, s in enumerate(subrequests)
+            ],
+        }
+        answer = self._call("POST", f"{self.base}/composite", body=body)
+        by_ref = {r.get("referenceId"): r for r in answer.get("compositeResponse", [])}
+        return [_sub_response(by_ref.get(f"r{i}"), s) for i, s in enumerate(subrequests)]
+
+    def run(self, subrequest: SubRequest) -> SubResponse:
+        """Run one subrequest on its own, as a composite call would."""
+        try:
+            body = self._call(
+                subrequest.method, f"{self.base}/{subrequest.path}", body=subrequest.body
+            )
+        except RestApiError as exc:
+            return SubResponse(exc.status, None, exc)
+        return SubResponse(200, body)
+
+    # -- transport --------------------------------------------------------------------------
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._request(method, path, **kwargs)
+        except SessionExpired:
+            if self.refresh is None:
+                raise
+            self.access_token = self.refresh()
+            return self._request(method, path, **kwargs)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
+        url = f"{self.instance_url}{path}"
+        host = urlsplit(url).netloc
+        self.requests_sent += 1
+        headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                headers=headers,
+                timeout=self.timeout,
+                verify=self.verify,
+            )
+        except requests.exceptions.SSLError:
+            raise ConfigError(
+                f"TLS verification of {host} failed; trust its CA with ca_cert in the org's table"
+            ) from None
+        except requests.exceptions.Timeout:
+            raise NetworkError(f"{host} did not answer within {self.timeout[1]:.0f} s") from None
+        except requests.exceptions.RequestException as exc:
+            raise NetworkError(f"cannot reach {host}: {type(exc).__name__}") from None
+        except OSError as exc:  # requests raises it for a CA bundle path that does not exist
+            raise ConfigError(f"cannot verify {host}: {exc}") from None
+        return _answer(response, f"{method} {path.split('?')[0]}", host)
+
+
+def _answer(response: requests.Response, what: str, host: str) -> Any:
+    if response.ok and (response.status_code == 204 or not response.content):
+        return {}
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if response.ok:
+        if payload is None:
+            raise ServerError(f"{host} answered {what} without JSON", status=response.status_code)
+        return payload
+    if response.status_code == 401:
+        raise SessionExpired(f"{host} refused the session (INVALID_SESSION_ID) on {what}")
+    if response.status_code >= 500 and not isinstance(payload, list):
+        raise ServerError(
+            f"{host} answered HTTP {response.status_code} to {what}", status=response.status_code
+        )
+    raise error_from(response.status_code, payload, what=what)
+
+
+def _sub_response(raw: Mapping[str, Any] | None, request: SubRequest) -> SubResponse:
+    if raw is None:
+        missing = RestApiError("NO_RESPONSE", f"no answer to {request.method} {request.path}")
+        return SubResponse(0, None, missing)
+    status = int(raw.get("httpStatusCode", 0))
+    body = raw.get("body")
+    if 200 <= status < 300:
+        return SubResponse(status, body)
+    error = error_from(status, body, what=f"{request.method} {request.path}")
+    if isinstance(error, RestApiError):
+        return SubResponse(status, body, error)
+    # a limit inside a composite still fails only its step
+    return SubResponse(status, body, RestApiError(error.code, str(error), status=status))

@@ -1,0 +1,1 @@
+"""Integration users: plan and apply (``plan``, ``apply``), provision, and ``doctor``."""
