@@ -9,8 +9,9 @@ from pathlib import Path
 
 from conftest import SAMPLE_PROJECT
 
+from apionly_deploy.fileio import write_atomic
 from apionly_deploy.project.pipeline import build_project
-from apionly_deploy.render.package import build_package, write_atomic, zip_bytes
+from apionly_deploy.render.package import build_package, zip_bytes
 
 
 def test_packaging_twice_gives_identical_bytes() -> None:

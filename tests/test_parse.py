@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from apionly_deploy.check import scan
-from apionly_deploy.model import parse
+from apionly_deploy.model import parse, xmlread
 from apionly_deploy.model.components import Component, PermissionContainer
 from apionly_deploy.model.parse import parse_component_bytes
 
@@ -38,7 +37,7 @@ def _lines(component: Component) -> list[tuple[str, Any, int]]:
 def _both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Component, Component]:
     quick = parse_component_bytes(data, name="P")
     with monkeypatch.context() as patched:
-        patched.setattr(scan, "field_entries", lambda root: None)
+        patched.setattr(xmlread, "field_entries", lambda root: None)
         general = parse_component_bytes(data, name="P")
     return quick, general
 
@@ -79,7 +78,7 @@ def test_quick_field_reading_equals_the_general_way(
 def test_quick_reading_is_taken_for_the_usual_shape() -> None:
     """The usual big profile really goes the quick way (else the test above proves nothing)."""
     root = parse.parse_bytes(_doc(SHAPES["others around"]))
-    block = scan.field_entries(root)
+    block = xmlread.field_entries(root)
     assert block is not None
     assert [f.field for f in block[0]] == [f"Account.F{i}" for i in range(9)]
     assert [parse.local_name(c) for c in block[1]] == ["custom", "userLicense"]

@@ -16,8 +16,9 @@ from apionly_deploy.model.components import Component, Kind, PermissionContainer
 from apionly_deploy.model.parse import parse_component_bytes, parse_component_file
 from apionly_deploy.project.config import load_project
 from apionly_deploy.project.declarations import build_bundle
+from apionly_deploy.project.to_config import add_to_project, to_config
 from apionly_deploy.render.templates import component_xml
-from apionly_deploy.salesforce.retrieve import Selection, add_to_project, retrieve_into, to_config
+from apionly_deploy.salesforce.retrieve import Selection, retrieve_into
 from apionly_deploy.salesforce.retrieve.files import (
     layout_paths,
     permission_files,

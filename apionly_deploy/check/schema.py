@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from enum import Enum
 from functools import cache
 from importlib import resources
 from typing import Any, cast
 
 from lxml import etree
 
-from apionly_deploy.check.rules import Finding, Severity, make
-from apionly_deploy.check.schema_types import SchemaTypes, parse_types
+from apionly_deploy.check.rules import Finding, make
+from apionly_deploy.check.schema_types import Mode, SchemaTypes, parse_types
 from apionly_deploy.check.schema_walk import walk_document
 from apionly_deploy.model.xmldoc import METADATA_NS, parse_bytes
 from apionly_deploy.model.xsd import compile_schema
@@ -33,22 +32,6 @@ __all__ = [
     "resolve",
     "schema_versions",
 ]
-
-
-class Mode(Enum):
-    """How sure we are about the API version a file is checked at."""
-
-    STRICT = "strict"  # the version is known and a schema for it is shipped
-    NEWER = "newer"  # the file is newer than the newest schema shipped
-    UNKNOWN = "unknown"  # nothing says which version the file is for
-
-    def unknown_element_severity(self) -> Severity:
-        """Return how an element missing from the schema is reported in this mode."""
-        return {
-            Mode.STRICT: Severity.ERROR,
-            Mode.NEWER: Severity.NOTE,
-            Mode.UNKNOWN: Severity.WARNING,
-        }[self]
 
 
 @dataclass(frozen=True, slots=True)

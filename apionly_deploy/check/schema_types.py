@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from lxml import etree
+
+from apionly_deploy.check.rules import Severity
 
 _XSD = "{http://www.w3.org/2001/XMLSchema}"
 
@@ -120,3 +123,19 @@ def unique_children(schema: SchemaTypes, root: str) -> dict[str, str]:
         for name in _descendants(schema, entry.type, frozenset()):
             owners.setdefault(name, set()).add(entry.name)
     return {name: tags.pop() for name, tags in owners.items() if len(tags) == 1 and "" not in tags}
+
+
+class Mode(Enum):
+    """How sure we are about the API version a file is checked at."""
+
+    STRICT = "strict"  # the version is known and a schema for it is shipped
+    NEWER = "newer"  # the file is newer than the newest schema shipped
+    UNKNOWN = "unknown"  # nothing says which version the file is for
+
+    def unknown_element_severity(self) -> Severity:
+        """Return how an element missing from the schema is reported in this mode."""
+        return {
+            Mode.STRICT: Severity.ERROR,
+            Mode.NEWER: Severity.NOTE,
+            Mode.UNKNOWN: Severity.WARNING,
+        }[self]

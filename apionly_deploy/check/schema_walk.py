@@ -5,23 +5,20 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from apionly_deploy.check.rules import Finding, Severity, make
-from apionly_deploy.check.scan import line_of
 from apionly_deploy.check.schema_types import (
     BOOLEAN,
     BOOLEAN_VALUES,
     ChildDecl,
     ComplexType,
+    Mode,
     SchemaTypes,
 )
 from apionly_deploy.model.xmldoc import METADATA_NS
-
-if TYPE_CHECKING:
-    from apionly_deploy.check.schema import Mode
+from apionly_deploy.model.xmlread import line_of
 
 Since = Callable[[str, str], "str | None"]
 

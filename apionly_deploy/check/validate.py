@@ -17,15 +17,10 @@ from lxml import etree
 
 from apionly_deploy.check import schema
 from apionly_deploy.check.discover import Skipped, Target, VersionFinder, discover
-from apionly_deploy.check.entry_rules import (
-    ENTRY_KEYS,
-    EntryPlan,
-    entry_plan,
-    model_entry_findings,
-    xml_entry_findings,
-)
+from apionly_deploy.check.entry_rules import ENTRY_KEYS, model_entry_findings
+from apionly_deploy.check.entry_xml import EntryPlan, entry_plan, xml_entry_findings
 from apionly_deploy.check.rules import RULES, Finding, Rule, Severity, make, worst
-from apionly_deploy.check.scan import SCANNED_ENTRIES, line_of, namespace_prefix, scan_container
+from apionly_deploy.check.scan import SCANNED_ENTRIES, scan_container
 from apionly_deploy.check.schema_types import unique_children
 from apionly_deploy.check.semantic import check_container
 from apionly_deploy.errors import XmlError
@@ -33,6 +28,7 @@ from apionly_deploy.model import names
 from apionly_deploy.model.components import Component, Kind, PermissionContainer
 from apionly_deploy.model.parse import kind_of_root
 from apionly_deploy.model.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes
+from apionly_deploy.model.xmlread import line_of, namespace_prefix
 
 __all__ = [
     "RULES",
@@ -40,10 +36,10 @@ __all__ = [
     "Rule",
     "Severity",
     "at_or_above",
+    "sort_findings",
     "validate_bytes",
     "validate_components",
     "validate_paths",
-    "validate_project",
     "validate_rendered",
     "worst",
 ]
@@ -54,7 +50,7 @@ def at_or_above(findings: Iterable[Finding], level: Severity) -> list[Finding]:
     return [f for f in findings if f.severity.rank >= level.rank]
 
 
-def _sorted(findings: Iterable[Finding]) -> list[Finding]:
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -70,7 +66,7 @@ def validate_components(components: Iterable[Component], *, api_version: str) ->
         if isinstance(component, PermissionContainer):
             findings += check_container(component, file=file)
             findings += _model_schema(component, api_version=api_version, file=file)
-    return _sorted(findings)
+    return sort_findings(findings)
 
 
 def _model_schema(container: PermissionContainer, *, api_version: str, file: str) -> list[Finding]:
@@ -142,7 +138,7 @@ def validate_bytes(
     except XmlError as err:
         return [_xml_error(source, err)]
     component_name = name or names.component_name(Path(source).name)
-    return _sorted(
+    return sort_findings(
         _check_root(
             root,
             data=data,
@@ -189,7 +185,7 @@ def _check_root(
         for f in check_container(container, file=source)
     ]
     findings += model_entry_findings(container, file=source)
-    findings += xml_entry_findings(root, kind=kind, plan=plan, file=source, data=data)
+    findings += xml_entry_findings(root, kind=kind, plan=plan, file=source)
     return findings
 
 
@@ -215,7 +211,7 @@ def validate_paths(paths: Sequence[Path], *, api_version: str | None = None) -> 
             findings.append(make("AO002", str(item.path), 0, "not permission metadata; skipped"))
             continue
         findings += _validate_target(item, versions)
-    return _sorted(findings)
+    return sort_findings(findings)
 
 
 def _validate_target(target: Target, versions: VersionFinder) -> list[Finding]:
@@ -252,17 +248,4 @@ def validate_rendered(files: Mapping[str, bytes], *, api_version: str) -> list[F
             continue
         checked = schema.check_document(root, api_version=api_version, source=path, data=data)
         findings += checked.findings
-    return _sorted(findings)
-
-
-def validate_project(project_dir: Path, *, org: str | None = None) -> list[Finding]:
-    """Check a project: rules on its model (findings point into apionly.toml), then the schema
-    of what it renders (findings point at the rendered source-layout paths)."""
-    from apionly_deploy.project.pipeline import build_project  # the render stack is heavy
-    from apionly_deploy.render.templates import Layout
-
-    built = build_project(project_dir, org=org, validate=False)
-    api_version = built.bundle.api_version
-    findings = validate_components(built.bundle.components, api_version=api_version)
-    findings += validate_rendered(built.render(Layout.SOURCE), api_version=api_version)
-    return _sorted(findings)
+    return sort_findings(findings)

@@ -95,7 +95,7 @@ def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: P
     """Print results, write report files, and return the exit code (single-target errors raise)."""
     locate = locator(payload)
     if junit is not None:
-        from apionly_deploy.render.package import write_atomic
+        from apionly_deploy.fileio import write_atomic
 
         write_atomic(junit, deploy_ci.junit_report(outcomes, locate=locate))
     if os.environ.get("GITHUB_ACTIONS") == "true":

@@ -57,7 +57,7 @@ def _echo_findings(findings: tuple[Finding, ...]) -> None:
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("."))
 def init(directory: Path) -> None:
     """Scaffold a working project in DIRECTORY (default: here)."""
-    from apionly_deploy.project import scaffold
+    from apionly_deploy.project import init as scaffold
 
     written = scaffold.create(directory)
     for path in written:
@@ -112,7 +112,7 @@ def render(
 @no_validate_option
 def package(project_dir: Path, org: str | None, out_file: Path | None, no_validate: bool) -> None:
     """Build the deployable zip (package.xml, and destructiveChanges.xml for [delete])."""
-    from apionly_deploy.render.package import write_atomic
+    from apionly_deploy.fileio import write_atomic
 
     built = _build(project_dir, org, no_validate)
     data = built.package()

@@ -83,6 +83,7 @@ def retrieve(
     """Retrieve Profiles, Permission Sets and Groups (by name, or --all) into source files."""
     from apionly_deploy.model.components import Kind
     from apionly_deploy.project.config import PROJECT_FILE, load_project
+    from apionly_deploy.project.to_config import add_to_project
     from apionly_deploy.salesforce import retrieve as retrieving
     from apionly_deploy.salesforce.auth import resolve_org
     from apionly_deploy.salesforce.deploy import connect
@@ -122,7 +123,7 @@ def retrieve(
     for component in got.components:
         click.echo(f"  {component.kind}  {component.name}")
     if to_config:
-        converted, skipped = retrieving.add_to_project(
+        converted, skipped = add_to_project(
             project_file, got.components, api_version=version, origin=f"org {org}"
         )
         added = len(got.components) - len(skipped)

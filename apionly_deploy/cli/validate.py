@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from apionly_deploy.check.rules import Finding, Severity
-from apionly_deploy.check.validate import at_or_above, validate_paths, validate_project
+from apionly_deploy.check.validate import at_or_above, validate_paths
 from apionly_deploy.cli.main import cli, project_option
 from apionly_deploy.errors import ConfigError, ExitCode
 from apionly_deploy.report.findings import FORMATTERS, format_sarif, summary
@@ -62,6 +62,8 @@ def validate(
             raise ConfigError(
                 f"{root}: no {PROJECT_FILE} here; pass -p DIR, or PATH to validate files"
             )
+        from apionly_deploy.project.pipeline import validate_project  # the render stack is heavy
+
         findings += validate_project(root)
     if paths:
         findings += validate_paths(list(paths), api_version=api_version)

@@ -1,17 +1,15 @@
 """What the org refuses in a deployed permission component, in Salesforce's own words.
 
 Knowledge of user permission names, dependencies and licences comes from
-``apionly_deploy.check.knowledge``, imported lazily: without it the emulator accepts any name.
+``apionly_deploy.check.knowledge``: the same facts offline validation reads.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from types import ModuleType
 
+from apionly_deploy.check import knowledge
 from apionly_deploy.model.components import API_USER_ONLY, Component, Kind, PermissionContainer
 
 #: Suffixes of custom objects and fields; standard names are accepted as they are.
@@ -27,43 +25,27 @@ class Problem:
     column: int = 0
 
 
-def knowledge() -> ModuleType | None:
-    """Return the knowledge module when it is installed."""
-    try:
-        return importlib.import_module("apionly_deploy.check.knowledge")
-    except ImportError:
-        return None
-
-
-def _call(name: str, *args: object) -> object | None:
-    module = knowledge()
-    function: Callable[..., object] | None = getattr(module, name, None) if module else None
-    return function(*args) if function else None
-
-
 def is_known_permission(name: str) -> bool:
-    result = _call("is_known_user_permission", name)
-    return True if result is None else bool(result)
+    return knowledge.is_known_user_permission(name)
 
 
 def canonical_permission(name: str) -> str | None:
     """Return a user permission's exact name for any casing (None when unknown)."""
     if is_known_permission(name):
         return name
-    suggestion = _call("suggest_user_permission", name)
-    if isinstance(suggestion, str) and suggestion.lower() == name.lower():
+    suggestion = knowledge.suggest_user_permission(name)
+    if suggestion is not None and suggestion.lower() == name.lower():
         return suggestion
     return None
 
 
 def required_permissions(name: str) -> tuple[str, ...]:
-    result = _call("required_user_permissions", name)
-    return tuple(result) if isinstance(result, Iterable) and not isinstance(result, str) else ()
+    return knowledge.required_user_permissions(name)
 
 
 def license_allows_api_only(user_license: str) -> bool:
-    result = _call("license_allows_api_only", user_license)
-    return True if result is None else bool(result)
+    allowed = knowledge.license_allows_api_only(user_license)
+    return True if allowed is None else allowed  # a licence the facts do not know
 
 
 def column_of(xml: bytes, line: int, tag: str) -> int:

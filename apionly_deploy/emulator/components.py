@@ -1,5 +1,5 @@
-"""Permission components in the org's store: kept as the XML ``render.component_xml`` writes
-for the org's model of them, and served back, filtered the way a Salesforce retrieve is.
+"""Permission components in the org's store: kept as the XML the org's own writer (``writer``)
+makes of its model of them, and served back, filtered the way a Salesforce retrieve is.
 
 What a deploy does to the model (a Profile patch, a PermissionSet replace) is
 ``apionly_deploy.model.merge``; other metadata types (CustomObject...) are kept as deployed.
@@ -12,16 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from apionly_deploy.emulator.store import StoredComponent
+from apionly_deploy.emulator.writer import component_xml
 from apionly_deploy.model.components import Component, Kind, PermissionContainer
 from apionly_deploy.model.merge import ENTRY_KEYS, extra_key
 from apionly_deploy.model.parse import parse_component_bytes
-from apionly_deploy.render.templates import component_xml
 
 #: Permission types, whose stored XML is the model rendered; the rest is kept as deployed.
 PERMISSION_TYPES = frozenset(kind.value for kind in Kind)
-#: The stored XML does not depend on the API version (the permission templates ignore it);
-#: a retrieve renders the model again with the version it asks for.
-STORED_API_VERSION = "62.0"
 
 #: Profile entries a retrieve returns only for components named in it: tag -> model list.
 _RETRIEVE_BOUND = {
@@ -36,7 +33,7 @@ _RETRIEVE_BOUND = {
 
 def stored_xml(component: Component) -> bytes:
     """Return the XML the store keeps for a component model."""
-    return component_xml(component, api_version=STORED_API_VERSION)
+    return component_xml(component)
 
 
 def load(stored: StoredComponent) -> Component:
@@ -45,7 +42,7 @@ def load(stored: StoredComponent) -> Component:
 
 
 def served_xml(
-    stored: StoredComponent, *, api_version: str, keep: Mapping[str, set[str] | None] | None = None
+    stored: StoredComponent, *, keep: Mapping[str, set[str] | None] | None = None
 ) -> bytes:
     """Return a stored component's XML for a retrieve or read (profiles filtered by ``keep``)."""
     if stored.type not in PERMISSION_TYPES:
@@ -53,7 +50,7 @@ def served_xml(
     component = load(stored)
     if keep is not None and isinstance(component, PermissionContainer):
         component = filter_profile(component, keep)
-    return component_xml(component, api_version=api_version)
+    return component_xml(component)
 
 
 def filter_profile(

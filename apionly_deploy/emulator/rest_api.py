@@ -180,14 +180,11 @@ def _get_record(org: Org, sobject: str, record_id: str, request: Request, versio
 
 def describe(sobject: str) -> dict[str, Any]:
     """Return a describe result: the object's fields with their types."""
-    from apionly_deploy.emulator import checks
+    from apionly_deploy.check import knowledge
 
     names = list(sobjects.all_fields(sobject))
     if sobject in sobjects.WITH_PERMISSIONS:
-        module = checks.knowledge()
-        known = getattr(module, "known_user_permissions", None) if module else None
-        extra = sorted(known()) if callable(known) else ["ApiEnabled", "ApiUserOnly", "ViewSetup"]
-        names += [f"Permissions{name}" for name in extra]
+        names += [f"Permissions{name}" for name in sorted(knowledge.known_user_permissions())]
     return {
         "name": sobject,
         "label": sobject,

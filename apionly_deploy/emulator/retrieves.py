@@ -151,7 +151,6 @@ class RetrieveEngine:
         for component in dict.fromkeys(found):
             files[prefix + component.file_name] = components.served_xml(
                 component,
-                api_version=request.api_version,
                 keep=keep if component.type == "Profile" else None,
             )
             properties.append(

@@ -166,7 +166,7 @@ def read_metadata(org: Org, session: Session, body: etree._Element) -> etree._El
         record = sub(result, "records")
         record.set(f"{{{XSI}}}type", type_name)
         sub(record, "fullName", name)
-        xml = components.served_xml(stored, api_version=org.settings.api_version)
+        xml = components.served_xml(stored)
         for child in list(parse_bytes(xml)):
             if isinstance(child.tag, str) and local_name(child) != "fullName":
                 record.append(child)

@@ -8,10 +8,8 @@ from typing import Any
 
 from lxml import etree
 
-from apionly_deploy.check import scan
-from apionly_deploy.check.scan import truth
 from apionly_deploy.errors import XmlError
-from apionly_deploy.model import names
+from apionly_deploy.model import names, xmlread
 from apionly_deploy.model.components import (
     Access,
     Component,
@@ -28,6 +26,7 @@ from apionly_deploy.model.components import (
     UserPermission,
 )
 from apionly_deploy.model.xmldoc import METADATA_NS, local_name, parse_bytes, parse_file
+from apionly_deploy.model.xmlread import truth
 
 _KINDS = {kind.value: kind for kind in Kind}
 #: Root tags as lxml spells them (namespaced or bare) -> Kind.
@@ -223,7 +222,7 @@ def _parse_container(
     values: dict[str, Any] = {}
     extras: list[Node] = []
     field_permissions = lists["field_permissions"]
-    block = scan.field_entries(root)
+    block = xmlread.field_entries(root)
     if block is not None:
         field_permissions += block[0]
     for child in block[1] if block is not None else _children(root):

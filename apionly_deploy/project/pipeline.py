@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apionly_deploy.check.rules import Finding, Severity
-from apionly_deploy.check.validate import validate_components
+from apionly_deploy.check.validate import sort_findings, validate_components, validate_rendered
 from apionly_deploy.errors import ContentError
 from apionly_deploy.model.components import Bundle
 from apionly_deploy.project.config import Project, load_project
@@ -67,3 +67,13 @@ def build_project(project_dir: Path, *, org: str | None = None, validate: bool =
                 findings,
             )
     return Built(project=project, bundle=bundle, findings=tuple(findings))
+
+
+def validate_project(project_dir: Path, *, org: str | None = None) -> list[Finding]:
+    """Check a project: rules on its model (findings point into apionly.toml), then the schema
+    of what it renders (findings point at the rendered source-layout paths)."""
+    built = build_project(project_dir, org=org, validate=False)
+    api_version = built.bundle.api_version
+    findings = validate_components(built.bundle.components, api_version=api_version)
+    findings += validate_rendered(built.render(Layout.SOURCE), api_version=api_version)
+    return sort_findings(findings)

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from apionly_deploy.errors import ConfigError
+from apionly_deploy.fileio import write_atomic
 from apionly_deploy.model.components import (
     API_ENABLED,
     API_USER_ONLY,
@@ -169,3 +173,32 @@ def _hours(hours: Sequence[tuple[str, str]]) -> dict[str, str]:
 
 def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def add_to_project(
+    project_file: Path, components: tuple[Component, ...], *, api_version: str, origin: str
+) -> tuple[Converted, tuple[str, ...]]:
+    """Append tables for ``components`` the project does not declare yet; return them and skips.
+
+    The file is appended to, never rewritten: its comments and order stay as they are.
+    """
+    text = project_file.read_text(encoding="utf-8") if project_file.exists() else ""
+    try:
+        existing = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{project_file}: invalid TOML ({exc}); fix it before --to-config"
+        ) from None
+    declared = {
+        (kind, name.lower()) for kind, table in TABLES.items() for name in existing.get(table, {})
+    }
+    new = tuple(c for c in components if (c.kind, c.name.lower()) not in declared)
+    skipped = tuple(f"{c.kind} {c.name}" for c in components if c not in new)
+    converted = to_config(new)
+    if not new:
+        return converted, skipped
+    header = "" if text else f'[project]\napi_version = "{api_version}"\n'
+    separator = "\n" if text.endswith("\n") or not text else "\n\n"
+    block = f"\n# Retrieved from {origin} by `apionly-deploy retrieve --to-config`.\n"
+    write_atomic(project_file, (text + separator + header + block + converted.text).encode())
+    return converted, skipped

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from apionly_deploy import fileio
 from apionly_deploy.cli import cli
 from apionly_deploy.emulator import EmulatorInfo
 from apionly_deploy.model.components import Kind
-from apionly_deploy.render import package
 from apionly_deploy.salesforce.deploy import Job, JobStore
 from apionly_deploy.salesforce.retrieve.files import layout_paths, write_files
 
@@ -71,7 +71,7 @@ def test_an_interrupted_job_write_leaves_the_previous_file(tmp_path, monkeypatch
     def interrupted(src: str, dst: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(package.os, "replace", interrupted)
+    monkeypatch.setattr(fileio.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         store.record(job(2))
     assert store.path.read_bytes() == before
@@ -90,7 +90,7 @@ def test_an_interrupted_retrieve_write_leaves_the_previous_files(tmp_path, monke
         calls.append(dst)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(package.os, "replace", second_fails)
+    monkeypatch.setattr(fileio.os, "replace", second_fails)
     with pytest.raises(KeyboardInterrupt):
         write_files(layout_paths({(Kind.PERMISSION_SET, "X"): b"new"}, layout="mdapi"), out)
     assert written[0].read_bytes() == old

@@ -66,9 +66,7 @@ def login(
     if org.flow is Flow.SOAP_LOGIN:
         return _soap_login(org, http, env)
     if org.flow is Flow.LOCAL:
-        raise ConfigError(
-            "the local org is started by the deployer, not logged in to"
-        )
+        raise ConfigError("the local org is started by the deployer, not logged in to")
     token_url, form = _token_request(org, env, clock)
     return _oauth(org, http, token_url, form)
 

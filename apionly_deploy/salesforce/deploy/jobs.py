@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from apionly_deploy.errors import ConfigError
-from apionly_deploy.render.package import write_atomic
+from apionly_deploy.fileio import write_atomic
 
 STATE_DIR = ".apionly"
 JOBS_FILE = "deploys.json"

@@ -87,7 +87,7 @@ def layout_paths(components: Mapping[tuple[Kind, str], bytes], *, layout: str) -
 
 def write_files(files: Mapping[str, bytes], out_dir: Path) -> list[Path]:
     """Write each file atomically under ``out_dir``; return the paths written."""
-    from apionly_deploy.render.package import write_atomic
+    from apionly_deploy.fileio import write_atomic
 
     root = out_dir.resolve()
     written = []

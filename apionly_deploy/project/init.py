@@ -6,8 +6,8 @@ from importlib import resources
 from pathlib import Path
 
 from apionly_deploy.errors import ConfigError
+from apionly_deploy.fileio import write_atomic
 from apionly_deploy.project.config import PROJECT_FILE
-from apionly_deploy.render.package import write_atomic
 
 #: (file in this package, file in the new project)
 _FILES = (("apionly.toml", PROJECT_FILE), ("APIONLY.md", "APIONLY.md"))
@@ -19,7 +19,7 @@ def create(directory: Path) -> list[Path]:
         raise ConfigError(
             f"{directory / PROJECT_FILE}: a project already exists here; edit it, or init elsewhere"
         )
-    package = resources.files(__name__)
+    package = resources.files("apionly_deploy.project").joinpath("scaffold")
     written = []
     for source, target in _FILES:
         path = directory / target
