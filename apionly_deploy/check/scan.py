@@ -3,7 +3,7 @@
 ``parse.parse_component`` builds the whole model, one dataclass per entry; validation of a large
 file needs only the header fields and the user, object and login IP entries, so this reads those
 and leaves field, class and page entries to ``entry_rules`` (which never builds objects for them).
-``field_entries`` is parse.py's quick reader of a big profile's field permissions.
+The quick readers the parser shares (``truth``, ``field_entries``) live in ``model.xmlread``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from apionly_deploy.model.xmlread import (
     line_of,
     lines,
     namespace_prefix,
+    opt_truth,
     stripped_all,
     truth,
     truths,
@@ -40,10 +41,6 @@ _LISTED = ("userPermissions", "objectPermissions", "loginIpRanges")
 SCANNED_ENTRIES = frozenset(_LISTED)
 
 
-def _opt_truth(value: str | None) -> bool | None:
-    return None if value is None else truth(value)
-
-
 def _children(entry: etree._Element, cut: int) -> dict[str, str]:
     return {c.tag[cut:]: (c.text or "") for c in entry if isinstance(c.tag, str)}
 
@@ -58,7 +55,7 @@ def _object(f: dict[str, str], line: int) -> ObjectPermission:
         truth(get("allowDelete")),
         truth(get("viewAllRecords")),
         truth(get("modifyAllRecords")),
-        _opt_truth(get("viewAllFields")),
+        opt_truth(get("viewAllFields")),
         line,
     )
 
