@@ -117,3 +117,22 @@ def test_xml_errors_carry_line_and_column_beside_the_same_message() -> None:
         parse_component_bytes(b"<x:Other xmlns:x='urn:o'/>", name="o", source="o.xml")
     assert (caught.value.line, caught.value.column) == (1, 1)
     assert str(caught.value) == "o.xml:1:1: " + caught.value.problem
+
+
+def test_capitalised_booleans_read_as_salesforce_reads_them() -> None:
+    """``True``/``False``, as files that real orgs accepted for years say, are booleans too."""
+    body = (
+        "<userPermissions><enabled>True</enabled><name>ApiEnabled</name></userPermissions>\n"
+        "<userPermissions><enabled>False</enabled><name>ViewSetup</name></userPermissions>\n"
+        + _field("Account.Phone", readable="True", editable="False")
+        + "<custom>True</custom>\n"
+    )
+    profile = parse_component_bytes(_doc(body), name="P")
+    assert isinstance(profile, PermissionContainer)
+    assert [(u.name, u.enabled) for u in profile.user_permissions] == [
+        ("ApiEnabled", True),
+        ("ViewSetup", False),
+    ]
+    field = profile.field_permissions[0]
+    assert (field.readable, field.editable) == (True, False)
+    assert profile.custom is True

@@ -49,7 +49,6 @@ ENTRY_KEYS: dict[str, tuple[str, ...]] = {
     "mutingPermissionSets": (),
     "permissionSets": (),
 }
-_TRUE = frozenset({"true", "1"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,22 +22,28 @@ from apionly_deploy.check.rules import Finding
 from apionly_deploy.model.components import Kind
 from apionly_deploy.model.xmlread import line_of, stripped, truth
 
-_TRUE = frozenset({"true", "1"})
-
 
 def _text(element: etree._Element | None) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
 def _value(entry: etree._Element, cut: int) -> tuple[tuple[str, Any], ...]:
-    """Return an entry's children as a sorted tuple, to compare entries for conflicts."""
+    """Return an entry's children as a sorted tuple, to compare entries for conflicts
+    (boolean literals read as the model reads them: ``0`` and ``false`` agree)."""
     return tuple(
         sorted(
-            (c.tag[cut:], etree.tostring(c) if len(c) else _text(c))
+            (c.tag[cut:], etree.tostring(c) if len(c) else _flag_or_text(_text(c)))
             for c in entry
             if isinstance(c.tag, str)
         )
     )
+
+
+_FLAG_TEXTS = {"true": "true", "1": "true", "false": "false", "0": "false"}
+
+
+def _flag_or_text(text: str) -> str:
+    return _FLAG_TEXTS.get(text.lower(), text)
 
 
 def _key_of(entry: etree._Element, keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -225,8 +231,8 @@ def _xml_fields(
     return [
         field_finding(file, line_of(entry), _text(entry.find(ns + "field")))
         for entry in root.iterchildren(ns + "fieldPermissions")
-        if _text(entry.find(ns + "editable")) in _TRUE
-        and _text(entry.find(ns + "readable")) not in _TRUE
+        if truth(_text(entry.find(ns + "editable")))
+        and not truth(_text(entry.find(ns + "readable")))
     ]
 
 

@@ -26,7 +26,7 @@ from apionly_deploy.model.components import (
     UserPermission,
 )
 from apionly_deploy.model.xmldoc import METADATA_NS, local_name, parse_bytes, parse_file
-from apionly_deploy.model.xmlread import truth
+from apionly_deploy.model.xmlread import opt_truth, truth
 
 _KINDS = {kind.value: kind for kind in Kind}
 #: Root tags as lxml spells them (namespaced or bare) -> Kind.
@@ -89,18 +89,6 @@ def _fields(element: etree._Element) -> dict[str, str]:
     return fields
 
 
-#: xsd:boolean's true literals (Salesforce accepts both); values reach here stripped.
-_TRUE = frozenset({"true", "1"})
-
-
-def _bool(value: str | None) -> bool:
-    return value in _TRUE
-
-
-def _opt_bool(value: str | None) -> bool | None:
-    return None if value is None else value in _TRUE
-
-
 def _node(element: etree._Element) -> Node:
     kids = tuple(_node(c) for c in _children(element))
     text = None if kids else (element.text or "").strip()
@@ -108,19 +96,19 @@ def _node(element: etree._Element) -> Node:
 
 
 def _user_permission(f: dict[str, str], line: int) -> UserPermission:
-    return UserPermission(name=f.get("name", ""), enabled=_bool(f.get("enabled")), line=line)
+    return UserPermission(name=f.get("name", ""), enabled=truth(f.get("enabled")), line=line)
 
 
 def _object_permission(f: dict[str, str], line: int) -> ObjectPermission:
     return ObjectPermission(
         object=f.get("object", ""),
-        read=_bool(f.get("allowRead")),
-        create=_bool(f.get("allowCreate")),
-        edit=_bool(f.get("allowEdit")),
-        delete=_bool(f.get("allowDelete")),
-        view_all=_bool(f.get("viewAllRecords")),
-        modify_all=_bool(f.get("modifyAllRecords")),
-        view_all_fields=_opt_bool(f.get("viewAllFields")),
+        read=truth(f.get("allowRead")),
+        create=truth(f.get("allowCreate")),
+        edit=truth(f.get("allowEdit")),
+        delete=truth(f.get("allowDelete")),
+        view_all=truth(f.get("viewAllRecords")),
+        modify_all=truth(f.get("modifyAllRecords")),
+        view_all_fields=opt_truth(f.get("viewAllFields")),
         line=line,
     )
 
@@ -128,8 +116,8 @@ def _object_permission(f: dict[str, str], line: int) -> ObjectPermission:
 def _field_permission(f: dict[str, str], line: int) -> FieldPermission:
     return FieldPermission(
         field=f.get("field", ""),
-        readable=_bool(f.get("readable")),
-        editable=_bool(f.get("editable")),
+        readable=truth(f.get("readable")),
+        editable=truth(f.get("editable")),
         line=line,
     )
 
@@ -166,7 +154,7 @@ def _fast_field_permission(element: etree._Element, line: int) -> FieldPermissio
 
 def _access(key: str) -> Callable[[dict[str, str], int], Access]:
     def build(f: dict[str, str], line: int) -> Access:
-        return Access(name=f.get(key, ""), enabled=_bool(f.get("enabled")), line=line)
+        return Access(name=f.get(key, ""), enabled=truth(f.get("enabled")), line=line)
 
     return build
 
@@ -178,9 +166,9 @@ def _tab(f: dict[str, str], line: int) -> TabSetting:
 def _record_type(f: dict[str, str], line: int) -> RecordTypeVisibility:
     return RecordTypeVisibility(
         record_type=f.get("recordType", ""),
-        visible=_bool(f.get("visible")),
-        default=_opt_bool(f.get("default")),
-        person_account_default=_opt_bool(f.get("personAccountDefault")),
+        visible=truth(f.get("visible")),
+        default=opt_truth(f.get("default")),
+        person_account_default=opt_truth(f.get("personAccountDefault")),
         line=line,
     )
 
@@ -237,7 +225,7 @@ def _parse_container(
         elif tag in _TEXT_FIELDS and not len(child) and _TEXT_FIELDS[tag] not in values:
             values[_TEXT_FIELDS[tag]] = child.text or ""
         elif tag in _BOOL_FIELDS and not len(child):
-            values[_BOOL_FIELDS[tag]] = _bool((child.text or "").strip())
+            values[_BOOL_FIELDS[tag]] = truth((child.text or "").strip())
         elif tag == "loginHours":
             hours = tuple((k, v) for k, v in _fields(child).items())
             values["login_hours"] = LoginHours(hours=hours, line=line)
@@ -262,7 +250,7 @@ def _parse_group(root: etree._Element, *, name: str, source: str) -> PermissionS
         elif tag in ("label", "description", "status"):
             values[tag] = child.text or ""
         elif tag == "hasActivationRequired":
-            values["has_activation_required"] = _bool(text)
+            values["has_activation_required"] = truth(text)
         elif tag != "fullName":
             extras.append(_node(child))
     return PermissionSetGroup(

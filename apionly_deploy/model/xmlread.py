@@ -11,6 +11,7 @@ from lxml import etree
 from apionly_deploy.model.components import FieldPermission
 from apionly_deploy.model.xmldoc import METADATA_NS, local_name
 
+#: xsd:boolean's true literals; ``truth`` also reads ``True``, as Salesforce does.
 _TRUE = frozenset({"true", "1"})
 
 
@@ -26,9 +27,16 @@ def namespace_prefix(root: etree._Element) -> str:
     return tag[: tag.index("}") + 1] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
+def opt_truth(value: str | None) -> bool | None:
+    """Return ``truth`` of an optional element's text (None when the element is absent)."""
+    return None if value is None else truth(value)
+
+
 def truth(value: str | None) -> bool:
-    """Read an element's text as xsd:boolean (``"true"``, the usual case, needs no strip)."""
-    return value == "true" or (value is not None and value.strip() in _TRUE)
+    """Read an element's text as a boolean: xsd:boolean (``true``/``1``, padded or not) or a
+    capitalised ``True``, which Salesforce's reader accepts. The one boolean reader of the
+    parser and the checks; ``"true"``, the usual case, needs no strip."""
+    return value == "true" or (value is not None and value.strip().lower() in _TRUE)
 
 
 def stripped(text: str | None) -> str:
@@ -54,7 +62,7 @@ _Q_FIELD = f"{{{METADATA_NS}}}field"
 _Q_READABLE = f"{{{METADATA_NS}}}readable"
 _Q_EDITABLE = f"{{{METADATA_NS}}}editable"
 _getparent = etree._Element.getparent
-_PLAIN_BOOLS = frozenset({"true", "false", "1", "0"})
+_PLAIN_BOOLS = frozenset({"true", "false", "1", "0"})  # read with a set lookup alone
 
 
 def _texts(root: etree._Element, tag: str) -> list[Any]:
