@@ -103,18 +103,24 @@ def objects_package(objects: dict[str, list[str]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         members = "".join(f"<members>{name}</members>" for name in sorted(objects))
-        archive.writestr("package.xml", f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns='
-                         f'"{ns}"><types>{members}<name>CustomObject</name></types>'
-                         "<version>62.0</version></Package>")  # fmt: skip
+        archive.writestr(
+            "package.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns='
+            f'"{ns}"><types>{members}<name>CustomObject</name></types>'
+            "<version>62.0</version></Package>",
+        )
         for name, fields in sorted(objects.items()):
             body = "".join(
                 f"<fields><fullName>{f}</fullName><label>{f[:-3]}</label><length>80</length>"
                 "<type>Text</type></fields>"
                 for f in fields
             )
-            archive.writestr(f"objects/{name}.object", f'<?xml version="1.0" encoding="UTF-8"?>'
-                             f'<CustomObject xmlns="{ns}">{body}<label>{name[:-3]}</label>'
-                             "</CustomObject>")  # fmt: skip
+            archive.writestr(
+                f"objects/{name}.object",
+                f'<?xml version="1.0" encoding="UTF-8"?>'
+                f'<CustomObject xmlns="{ns}">{body}<label>{name[:-3]}</label>'
+                "</CustomObject>",
+            )
     return buffer.getvalue()
 
 
@@ -128,8 +134,12 @@ def measure(
         org = local_org_config(emulator)
         http = http_for(org)
         session = login(org, http, environ={})
-        client = MetadataClient(http, instance_url=session.instance_url,
-                                access_token=session.access_token, api_version="62.0")  # fmt: skip
+        client = MetadataClient(
+            http,
+            instance_url=session.instance_url,
+            access_token=session.access_token,
+            api_version="62.0",
+        )
         if setup:
             ready = client.deploy(setup, DeployOptions())
             done = wait_for_deploy(client, ready.id, timeout=3600, sleep=clock.sleep, clock=clock)
@@ -139,12 +149,20 @@ def measure(
         http.session.hooks["response"].append(traffic)
         job = client.deploy(zip_bytes, DeployOptions())
         queued = clock()
-        result = wait_for_deploy(client, job.id, timeout=3600, sleep=clock.sleep, clock=clock,
-                                 policy=policy, components=components)  # fmt: skip
+        result = wait_for_deploy(
+            client,
+            job.id,
+            timeout=3600,
+            sleep=clock.sleep,
+            clock=clock,
+            policy=policy,
+            components=components,
+        )
         assert result.success, result.component_failures[:3]
         polls = emulator.requests.count("checkDeployStatus") - before
-        return Run(polls, clock() - (queued + length),
-                   traffic.calls, traffic.sent, traffic.received)  # fmt: skip
+        return Run(
+            polls, clock() - (queued + length), traffic.calls, traffic.sent, traffic.received
+        )
 
 
 def compare(
@@ -160,8 +178,7 @@ def compare(
         who: {key: sum(row[who][key] for row in rows) for key in asdict(Run(0, 0.0))}
         for who in ("sf", "ours")
     }
-    return {"zip_bytes": len(zip_bytes), "components": components, "rows": rows,
-            "totals": totals}  # fmt: skip
+    return {"zip_bytes": len(zip_bytes), "components": components, "rows": rows, "totals": totals}
 
 
 def polling(components: int) -> bool:
@@ -175,12 +192,16 @@ def polling(components: int) -> bool:
         for name, run in (("sf", sf), ("ours", ours)):
             totals[name][0] += run.requests
             totals[name][1] += run.delay
-        print(f"{length:>7.1f}  {sf.requests:>11}  {ours.requests:>5}  {sf.delay:>12.2f}"
-              f"  {ours.delay:>6.2f}")  # fmt: skip
+        print(
+            f"{length:>7.1f}  {sf.requests:>11}  {ours.requests:>5}  {sf.delay:>12.2f}"
+            f"  {ours.delay:>6.2f}"
+        )
     n = len(LENGTHS)
     (sf_requests, sf_delay), (our_requests, our_delay) = totals["sf"], totals["ours"]
-    print(f"{'total':>7}  {sf_requests:>11}  {our_requests:>5}  {sf_delay / n:>12.2f}"
-          f"  {our_delay / n:>6.2f}   (delay: mean)")  # fmt: skip
+    print(
+        f"{'total':>7}  {sf_requests:>11}  {our_requests:>5}  {sf_delay / n:>12.2f}"
+        f"  {our_delay / n:>6.2f}   (delay: mean)"
+    )
     print(
         f"requests: {our_requests / sf_requests:.0%} of sf's; "
         f"mean delay {our_delay / n:.2f} s vs {sf_delay / n:.2f} s"
@@ -198,8 +219,12 @@ def startup_figures(repeat: int, *, with_sf: bool = True) -> dict[str, Any]:
     """Median wall seconds of each start-up command, all run alternately ``repeat`` times."""
     ours = shutil.which("apionly-deploy") or str(Path(sys.executable).parent / "apionly-deploy")
     sf = sf_command() if with_sf else None
-    env = {**os.environ, "SF_DISABLE_TELEMETRY": "true", "SF_AUTOUPDATE_DISABLE": "true",
-           "SF_SKIP_NEW_VERSION_CHECK": "true"}  # fmt: skip
+    env = {
+        **os.environ,
+        "SF_DISABLE_TELEMETRY": "true",
+        "SF_AUTOUPDATE_DISABLE": "true",
+        "SF_SKIP_NEW_VERSION_CHECK": "true",
+    }
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "--version": [ours, "--version"],
@@ -214,8 +239,10 @@ def startup_figures(repeat: int, *, with_sf: bool = True) -> dict[str, Any]:
             run_quietly(command, env)
     actions = [lambda c=c: run_quietly(c, env) for c in commands.values()]  # type: ignore[misc]
     medians = interleaved(repeat, *actions)
-    return {"seconds": {name: round(t, 4) for name, t in zip(commands, medians, strict=True)},
-            "sf": sf}  # fmt: skip
+    return {
+        "seconds": {name: round(t, 4) for name, t in zip(commands, medians, strict=True)},
+        "sf": sf,
+    }
 
 
 def startup(repeat: int) -> bool:
@@ -226,8 +253,10 @@ def startup(repeat: int) -> bool:
         f"python -c pass {times['python -c pass']:.3f} s)"
     )
     ok = True
-    pairs = (("--version", "sf --version"),
-             ("deploy start --help", "sf project deploy start --help"))  # fmt: skip
+    pairs = (
+        ("--version", "sf --version"),
+        ("deploy start --help", "sf project deploy start --help"),
+    )
     for ours, theirs in pairs:
         if not has_sf:
             print(f"  {ours:<20} ours {times[ours]:.3f} s   sf: not installed (.ci/install-sf-cli)")

@@ -178,22 +178,32 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--xmldiff-timeout", type=float, default=120.0)
     args = parser.parse_args()
-    f = measure(fields=args.fields, changes=args.changes, repeat=args.repeat,
-                xmldiff_timeout=args.xmldiff_timeout)  # fmt: skip
+    f = measure(
+        fields=args.fields,
+        changes=args.changes,
+        repeat=args.repeat,
+        xmldiff_timeout=args.xmldiff_timeout,
+    )
     print(
         f"two profiles, {args.fields:,} field permissions each ({f['file_bytes'] / 1e6:.1f} MB), "
         f"{f['changes_expected']} changes"
     )
     print(f"  apionly-deploy diff  median {f['ours_seconds']:.3f} s over {args.repeat} runs")
-    print(f"                       (median parse {f['parse_seconds']:.3f} s + diff and risk "
-          f"{f['diff_seconds']:.3f} s), {f['changes_found']} changes found")  # fmt: skip
-    print(f"  git diff --no-index  {f['git_seconds']:.3f} s (line diff, floor): ours is "
-          f"{f['ratio_to_git']:.1f}x")  # fmt: skip
+    print(
+        f"                       (median parse {f['parse_seconds']:.3f} s + diff and risk "
+        f"{f['diff_seconds']:.3f} s), {f['changes_found']} changes found"
+    )
+    print(
+        f"  git diff --no-index  {f['git_seconds']:.3f} s (line diff, floor): ours is "
+        f"{f['ratio_to_git']:.1f}x"
+    )
     print(f"  xmldiff              {_xmldiff_text(f['xmldiff'])}")
     ok = f["ours_seconds"] < TARGET_SECONDS and f["changes_found"] == f["changes_expected"]
     verdict = "met" if ok else "MISSED"
-    print(f"target: median under {TARGET_SECONDS:.0f} s and exactly {f['changes_expected']} "
-          f"changes: {verdict}")  # fmt: skip
+    print(
+        f"target: median under {TARGET_SECONDS:.0f} s and exactly {f['changes_expected']} "
+        f"changes: {verdict}"
+    )
     return 0 if ok else 1
 
 

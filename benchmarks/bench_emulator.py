@@ -94,8 +94,16 @@ def _serve(
 ) -> tuple[subprocess.Popen[bytes], Any]:
     """Serve the org as ``apionly-deploy emulator`` does, or in memory with a shorter deploy."""
     info_file = folder / "info.json"
-    command = [sys.executable, "-m", "apionly_deploy", "emulator", "--data-dir",
-               str(folder / "org"), "--info-file", str(info_file)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "apionly_deploy",
+        "emulator",
+        "--data-dir",
+        str(folder / "org"),
+        "--info-file",
+        str(info_file),
+    ]
     if deploy_seconds is not None:
         command = [sys.executable, "-c", _SERVER, str(info_file), str(deploy_seconds)]
     process = subprocess.Popen(

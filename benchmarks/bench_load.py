@@ -124,20 +124,35 @@ def served_org(folder: Path, deploy_seconds: float) -> Iterator[dict[str, Any]]:
         process.wait(timeout=20)
 
 
-def _deploy(info: dict[str, Any], folder: Path, index: int, seen: set[str],
-            lock: threading.Lock) -> Deploy:  # fmt: skip
+def _deploy(
+    info: dict[str, Any], folder: Path, index: int, seen: set[str], lock: threading.Lock
+) -> Deploy:
     name = f"Load_{index:03d}"
     zip_file = folder / f"{name}.zip"
-    zip_file.write_bytes(zip_bytes({
-        "package.xml": PACKAGE.format(name=name).encode(),
-        f"permissionsets/{name}.permissionset": PERMSET.format(name=name).encode(),
-    }))  # fmt: skip
+    zip_file.write_bytes(
+        zip_bytes(
+            {
+                "package.xml": PACKAGE.format(name=name).encode(),
+                f"permissionsets/{name}.permissionset": PERMSET.format(name=name).encode(),
+            }
+        )
+    )
     payload = from_zip_file(zip_file)
-    org = org_config_from_table("bench", {"auth": "client-credentials", "client_id":
-                                          info["client_id"], "login_url": info["login_url"],
-                                          "ca_cert": info["ca_cert"]}, base_dir=folder)  # fmt: skip
-    plan = Plan(project_dir=folder / "state", verb=Verb.START,
-                environ={"APIONLY_BENCH_CLIENT_SECRET": info["client_secret"]})  # fmt: skip
+    org = org_config_from_table(
+        "bench",
+        {
+            "auth": "client-credentials",
+            "client_id": info["client_id"],
+            "login_url": info["login_url"],
+            "ca_cert": info["ca_cert"],
+        },
+        base_dir=folder,
+    )
+    plan = Plan(
+        project_dir=folder / "state",
+        verb=Verb.START,
+        environ={"APIONLY_BENCH_CLIENT_SECRET": info["client_secret"]},
+    )
     started = time.perf_counter()
 
     def action(run: TargetRun) -> Outcome:
@@ -204,13 +219,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     args = parser.parse_args(argv)
     figures = measure(args.clients, args.deploy_seconds, args.rounds)
-    print(f"{figures['deploys']} deploys, {args.clients} at a time, each {args.deploy_seconds:g} s "
-          f"in the org, {figures['wall_seconds']:.2f} s wall")  # fmt: skip
+    print(
+        f"{figures['deploys']} deploys, {args.clients} at a time, each {args.deploy_seconds:g} s "
+        f"in the org, {figures['wall_seconds']:.2f} s wall"
+    )
     print(f"{'':<22}{'p50':>10}{'p99':>10}")
-    print(f"{'upload to result':<22}{figures['deploy_p50_ms']:>8.0f}ms"
-          f"{figures['deploy_p99_ms']:>8.0f}ms")  # fmt: skip
-    print(f"{'checkDeployStatus':<22}{figures['poll_p50_ms']:>8.1f}ms"
-          f"{figures['poll_p99_ms']:>8.1f}ms   ({figures['poll_calls']} calls)")  # fmt: skip
+    print(
+        f"{'upload to result':<22}{figures['deploy_p50_ms']:>8.0f}ms"
+        f"{figures['deploy_p99_ms']:>8.0f}ms"
+    )
+    print(
+        f"{'checkDeployStatus':<22}{figures['poll_p50_ms']:>8.1f}ms"
+        f"{figures['poll_p99_ms']:>8.1f}ms   ({figures['poll_calls']} calls)"
+    )
     print(f"throughput             {figures['throughput_per_second']:.1f} deploys/s")
     print(f"requests per deploy    {figures['requests_per_deploy']:.1f} (login, deploy, polls)")
     print(f"lost or crossed        {figures['lost_or_crossed']}")

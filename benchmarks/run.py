@@ -66,8 +66,11 @@ def deploy(quick: bool, repeat: int) -> dict[str, Any]:
             objects.setdefault(obj, []).append(field)
         for entry in getattr(component, "object_permissions", ()):
             objects.setdefault(entry.object, [])
-    custom = {o: sorted(set(f for f in fs if f.endswith("__c"))) for o, fs in objects.items()
-              if o.endswith("__c")}  # fmt: skip
+    custom = {
+        o: sorted(set(f for f in fs if f.endswith("__c")))
+        for o, fs in objects.items()
+        if o.endswith("__c")
+    }
     setup = bench_deploy.objects_package(custom) if custom else b""
     return bench_deploy.compare(zip_bytes, len(built.bundle.components), lengths, setup)
 
@@ -75,8 +78,9 @@ def deploy(quick: bool, repeat: int) -> dict[str, Any]:
 def diff(quick: bool, repeat: int) -> dict[str, Any]:
     xmldiff_path = _xmldiff_path()
     if quick:
-        return bench_diff.measure(fields=50, changes=5, repeat=1, xmldiff_timeout=5,
-                                  xmldiff_path=xmldiff_path)  # fmt: skip
+        return bench_diff.measure(
+            fields=50, changes=5, repeat=1, xmldiff_timeout=5, xmldiff_path=xmldiff_path
+        )
     return bench_diff.measure(repeat=repeat, xmldiff_timeout=120, xmldiff_path=xmldiff_path)
 
 

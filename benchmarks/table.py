@@ -25,30 +25,60 @@ def _row(figure: str, ours: str, peer: str, ratio: float | None, target: str, ho
 def _build(f: dict[str, Any]) -> list[Row]:
     size = f["xml_bytes"]
     return [
-        _row(f"render+validate+package ({f['files']} files)", _s(f["ours_seconds"]),
-             f"lxml parse+serialize {_s(f['floor_seconds'])}", f["ratio"], "<= 3x floor",
-             f["ratio"] <= f["target_ratio"]),
-        _row("  peak memory (tracemalloc)", _mb(f["traced_peak_bytes"]),
-             f"package XML {_mb(size)} (zip {_mb(f['zip_bytes'])})", f["memory_ratio"],
-             "<= 3x package", f["memory_ratio"] <= f["target_memory_ratio"]),
-        _row("  peak RSS growth (VmHWM)", _mb(f["rss_growth_bytes"]), f"package XML {_mb(size)}",
-             f["rss_ratio"], "<= 3x package", f["rss_ratio"] <= f["target_memory_ratio"]),
-    ]  # fmt: skip
+        _row(
+            f"render+validate+package ({f['files']} files)",
+            _s(f["ours_seconds"]),
+            f"lxml parse+serialize {_s(f['floor_seconds'])}",
+            f["ratio"],
+            "<= 3x floor",
+            f["ratio"] <= f["target_ratio"],
+        ),
+        _row(
+            "  peak memory (tracemalloc)",
+            _mb(f["traced_peak_bytes"]),
+            f"package XML {_mb(size)} (zip {_mb(f['zip_bytes'])})",
+            f["memory_ratio"],
+            "<= 3x package",
+            f["memory_ratio"] <= f["target_memory_ratio"],
+        ),
+        _row(
+            "  peak RSS growth (VmHWM)",
+            _mb(f["rss_growth_bytes"]),
+            f"package XML {_mb(size)}",
+            f["rss_ratio"],
+            "<= 3x package",
+            f["rss_ratio"] <= f["target_memory_ratio"],
+        ),
+    ]
 
 
 def _startup(f: dict[str, Any]) -> list[Row]:
     t = f["seconds"]
     floor = t["python -c pass"]
-    peers = {"--version": "sf --version", "render --help": "sf --version",
-             "deploy start --help": "sf project deploy start --help"}  # fmt: skip
+    peers = {
+        "--version": "sf --version",
+        "render --help": "sf --version",
+        "deploy start --help": "sf project deploy start --help",
+    }
     rows = []
     for ours, theirs in peers.items():
-        rows.append(_row(f"start-up `{ours}`", _s(t[ours]), f"python -c pass {_s(floor)}",
-                         t[ours] / floor, "< 150 ms", t[ours] < 0.150))  # fmt: skip
+        rows.append(
+            _row(
+                f"start-up `{ours}`",
+                _s(t[ours]),
+                f"python -c pass {_s(floor)}",
+                t[ours] / floor,
+                "< 150 ms",
+                t[ours] < 0.150,
+            )
+        )
         if theirs in t:
             ratio = t[ours] / t[theirs]
-            rows.append(_row(f"  vs `{theirs}`", _s(t[ours]), _s(t[theirs]), ratio,
-                             "< 0.2x sf", ratio < 0.2))  # fmt: skip
+            rows.append(
+                _row(
+                    f"  vs `{theirs}`", _s(t[ours]), _s(t[theirs]), ratio, "< 0.2x sf", ratio < 0.2
+                )
+            )
     if f["sf"] is None:
         rows.append(_row("  vs sf", "", "sf not installed", None, "< 0.2x sf", None))
     return rows
@@ -61,17 +91,47 @@ def _deploy(f: dict[str, Any]) -> list[Row]:
     what = f"{f['components']} components, zip {_mb(f['zip_bytes'])}, deploys of {lengths} s"
     mean_ours, mean_sf = ours["delay"] / n, sf["delay"] / n
     return [
-        _row(f"deploy polls ({what})", str(ours["requests"]), f"sf schedule {sf['requests']}",
-             ours["requests"] / sf["requests"], "<= sf", ours["requests"] <= sf["requests"]),
-        _row("  requests from deploy on", str(ours["calls"]), f"sf schedule {sf['calls']}",
-             ours["calls"] / sf["calls"], "", None),
-        _row("  bytes sent", _mb(ours["sent"]), f"sf schedule {_mb(sf['sent'])}",
-             ours["sent"] / sf["sent"], "", None),
-        _row("  bytes received", _mb(ours["received"]), f"sf schedule {_mb(sf['received'])}",
-             ours["received"] / sf["received"], "", None),
-        _row("  finish-to-report delay (mean)", _s(mean_ours), f"sf schedule {_s(mean_sf)}",
-             mean_ours / mean_sf if mean_sf else None, "<= sf", mean_ours <= mean_sf),
-    ]  # fmt: skip
+        _row(
+            f"deploy polls ({what})",
+            str(ours["requests"]),
+            f"sf schedule {sf['requests']}",
+            ours["requests"] / sf["requests"],
+            "<= sf",
+            ours["requests"] <= sf["requests"],
+        ),
+        _row(
+            "  requests from deploy on",
+            str(ours["calls"]),
+            f"sf schedule {sf['calls']}",
+            ours["calls"] / sf["calls"],
+            "",
+            None,
+        ),
+        _row(
+            "  bytes sent",
+            _mb(ours["sent"]),
+            f"sf schedule {_mb(sf['sent'])}",
+            ours["sent"] / sf["sent"],
+            "",
+            None,
+        ),
+        _row(
+            "  bytes received",
+            _mb(ours["received"]),
+            f"sf schedule {_mb(sf['received'])}",
+            ours["received"] / sf["received"],
+            "",
+            None,
+        ),
+        _row(
+            "  finish-to-report delay (mean)",
+            _s(mean_ours),
+            f"sf schedule {_s(mean_sf)}",
+            mean_ours / mean_sf if mean_sf else None,
+            "<= sf",
+            mean_ours <= mean_sf,
+        ),
+    ]
 
 
 def _diff(f: dict[str, Any]) -> list[Row]:
@@ -85,29 +145,45 @@ def _diff(f: dict[str, Any]) -> list[Row]:
     else:
         peer, ratio = f"xmldiff {xml['status']}", None
     return [
-        _row(f"diff of two profiles ({what})", _s(f["ours_seconds"]),
-             f"git diff --no-index {_s(f['git_seconds'])}", f["ratio_to_git"], "< 1 s", ok),
+        _row(
+            f"diff of two profiles ({what})",
+            _s(f["ours_seconds"]),
+            f"git diff --no-index {_s(f['git_seconds'])}",
+            f["ratio_to_git"],
+            "< 1 s",
+            ok,
+        ),
         _row("  vs xmldiff", _s(f["ours_seconds"]), peer, ratio, "", None),
-    ]  # fmt: skip
+    ]
 
 
 def _validate(f: dict[str, Any]) -> list[Row]:
     what = f"{f['files']:,} files, {f['entries']:,} entries"
     speed = f["ratio"]  # parse time / validate time: validation speed as a share of lxml's
     return [
-        _row(f"validate ({what})", _s(f["validate_seconds"]),
-             f"lxml parse {_s(f['parse_seconds'])}", speed, ">= 0.5x lxml speed",
-             speed >= f["target_ratio"]),
-    ]  # fmt: skip
+        _row(
+            f"validate ({what})",
+            _s(f["validate_seconds"]),
+            f"lxml parse {_s(f['parse_seconds'])}",
+            speed,
+            ">= 0.5x lxml speed",
+            speed >= f["target_ratio"],
+        ),
+    ]
 
 
 def _emulator(f: dict[str, Any]) -> list[Row]:
     ok = f["lost"] == 0 and f["status_p50_ms"] <= f["p50_limit_ms"]
     return [
-        _row(f"local org checkDeployStatus p50 ({f['clients']} clients)",
-             f"{f['status_p50_ms']:.1f} ms", f"GET /services/data {f['rest_p50_ms']:.1f} ms",
-             f["ratio_to_rest"], "< 50 ms, none lost", ok),
-    ]  # fmt: skip
+        _row(
+            f"local org checkDeployStatus p50 ({f['clients']} clients)",
+            f"{f['status_p50_ms']:.1f} ms",
+            f"GET /services/data {f['rest_p50_ms']:.1f} ms",
+            f["ratio_to_rest"],
+            "< 50 ms, none lost",
+            ok,
+        ),
+    ]
 
 
 def _load(f: dict[str, Any]) -> list[Row]:
@@ -115,18 +191,43 @@ def _load(f: dict[str, Any]) -> list[Row]:
         return [_row("load (bench_load.py)", "", "not present", None, "", None)]
     what = f"{f['clients']} concurrent deploys, {f['deploy_seconds_in_org']:g} s each in the org"
     return [
-        _row(f"load: throughput ({what})", f"{f['throughput_per_second']:.1f} deploys/s",
-             f"wall {_s(f['wall_seconds'])}", None, "", None),
-        _row("  checkDeployStatus under load p50 / p99",
-             f"{f['poll_p50_ms']:.1f} / {f['poll_p99_ms']:.1f} ms", "", None, "", None),
+        _row(
+            f"load: throughput ({what})",
+            f"{f['throughput_per_second']:.1f} deploys/s",
+            f"wall {_s(f['wall_seconds'])}",
+            None,
+            "",
+            None,
+        ),
+        _row(
+            "  checkDeployStatus under load p50 / p99",
+            f"{f['poll_p50_ms']:.1f} / {f['poll_p99_ms']:.1f} ms",
+            "",
+            None,
+            "",
+            None,
+        ),
         _row("  requests per deploy", f"{f['requests_per_deploy']:.2f}", "", None, "", None),
-        _row("  lost or crossed results", str(f["lost_or_crossed"]), "", None, "0",
-             f["lost_or_crossed"] == 0),
-    ]  # fmt: skip
+        _row(
+            "  lost or crossed results",
+            str(f["lost_or_crossed"]),
+            "",
+            None,
+            "0",
+            f["lost_or_crossed"] == 0,
+        ),
+    ]
 
 
-_PARTS = {"build": _build, "startup": _startup, "deploy": _deploy, "diff": _diff,
-          "validate": _validate, "emulator": _emulator, "load": _load}  # fmt: skip
+_PARTS = {
+    "build": _build,
+    "startup": _startup,
+    "deploy": _deploy,
+    "diff": _diff,
+    "validate": _validate,
+    "emulator": _emulator,
+    "load": _load,
+}
 
 
 def rows(results: dict[str, dict[str, Any]]) -> list[Row]:

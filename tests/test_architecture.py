@@ -18,8 +18,17 @@ ROOT = "apionly_deploy"
 #: Which parts each part may import (besides itself, ``errors`` and ``fileio``). The order is
 #: docs/architecture.md's table, top to bottom.
 MAY_IMPORT: dict[str, set[str]] = {
-    "cli": {"report", "users", "review", "salesforce", "project", "check", "render", "model",
-            "emulator"},
+    "cli": {
+        "report",
+        "users",
+        "review",
+        "salesforce",
+        "project",
+        "check",
+        "render",
+        "model",
+        "emulator",
+    },
     "report": {"users", "review", "salesforce", "project", "check", "render", "model"},
     "users": {"review", "salesforce", "project", "check", "render", "model"},
     "review": {"salesforce", "project", "check", "render", "model"},
@@ -29,7 +38,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "render": {"model"},
     "model": set(),
     "emulator": {"model", "check"},
-}  # fmt: skip
+}
 
 #: Third-party imports kept to one part each (the local org shares none of our client's).
 ONLY_IN = {"requests": {"salesforce"}, "jinja2": {"render"}, "click": {"cli"}}

@@ -50,9 +50,13 @@ def pem(key) -> bytes:
 
 
 def test_jwt_assertion_is_rs256_signed_with_salesforce_claims(rsa_key):
-    token = jwt_assertion(client_id="3MVG9abc", username="ci@acme.example",
-                          audience="https://login.salesforce.com", key_pem=pem(rsa_key),
-                          now=1_700_000_000.7)  # fmt: skip
+    token = jwt_assertion(
+        client_id="3MVG9abc",
+        username="ci@acme.example",
+        audience="https://login.salesforce.com",
+        key_pem=pem(rsa_key),
+        now=1_700_000_000.7,
+    )
     header, payload, signature = token.split(".")
     assert json.loads(b64url_decode(header)) == {"alg": "RS256"}
     assert json.loads(b64url_decode(payload)) == {
@@ -110,16 +114,24 @@ def test_jwt_audience(login_url, audience):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("force://PlatformCLI::5Aep861.abc!x@acme.my.salesforce.com",
-         ("PlatformCLI", "", "5Aep861.abc!x", "https://acme.my.salesforce.com")),
-        ("force://3MVG9:s3cret:5Aep@https://acme--uat.sandbox.my.salesforce.com",
-         ("3MVG9", "s3cret", "5Aep", "https://acme--uat.sandbox.my.salesforce.com")),
-        ("force://5Aep861@acme.my.salesforce.com",
-         ("PlatformCLI", "", "5Aep861", "https://acme.my.salesforce.com")),
-        ("force://PlatformCLI::tok%40en@acme.my.salesforce.com",
-         ("PlatformCLI", "", "tok@en", "https://acme.my.salesforce.com")),
+        (
+            "force://PlatformCLI::5Aep861.abc!x@acme.my.salesforce.com",
+            ("PlatformCLI", "", "5Aep861.abc!x", "https://acme.my.salesforce.com"),
+        ),
+        (
+            "force://3MVG9:s3cret:5Aep@https://acme--uat.sandbox.my.salesforce.com",
+            ("3MVG9", "s3cret", "5Aep", "https://acme--uat.sandbox.my.salesforce.com"),
+        ),
+        (
+            "force://5Aep861@acme.my.salesforce.com",
+            ("PlatformCLI", "", "5Aep861", "https://acme.my.salesforce.com"),
+        ),
+        (
+            "force://PlatformCLI::tok%40en@acme.my.salesforce.com",
+            ("PlatformCLI", "", "tok@en", "https://acme.my.salesforce.com"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_parse_sfdx_url(url, expected):
     assert parse_sfdx_url(url) == expected
 
@@ -157,14 +169,20 @@ def test_token_responses(name, instance):
     ("name", "message"),
     [
         ("oauth-error-invalid_client_id.json", "invalid_client_id: client identifier invalid"),
-        ("oauth-error-invalid_grant-authentication-failure.json",
-         "invalid_grant: authentication failure - Invalid Password"),
-        ("oauth-error-invalid_grant-not-approved.json",
-         "invalid_grant: user hasn't approved this consumer"),
-        ("oauth-refresh-error-invalid_grant-expired.json",
-         "invalid_grant: expired access/refresh token"),
+        (
+            "oauth-error-invalid_grant-authentication-failure.json",
+            "invalid_grant: authentication failure - Invalid Password",
+        ),
+        (
+            "oauth-error-invalid_grant-not-approved.json",
+            "invalid_grant: user hasn't approved this consumer",
+        ),
+        (
+            "oauth-refresh-error-invalid_grant-expired.json",
+            "invalid_grant: expired access/refresh token",
+        ),
     ],
-)  # fmt: skip
+)
 def test_oauth_errors_name_the_flow_host_and_error(name, message):
     payload = json.loads((SOAP / name).read_text())
     with pytest.raises(AuthError) as info:
@@ -183,10 +201,18 @@ def test_token_response_must_have_a_token():
 @pytest.mark.parametrize(
     ("name", "instance", "session_prefix"),
     [
-        ("login-response-success.partner-v23.xml", "https://na12-api.salesforce.com", "00DU0000000Ilbh!"),
-        ("login-response-success.enterprise.simple-salesforce.xml", "https://na15.salesforce.com", "12345"),
+        (
+            "login-response-success.partner-v23.xml",
+            "https://na12-api.salesforce.com",
+            "00DU0000000Ilbh!",
+        ),
+        (
+            "login-response-success.enterprise.simple-salesforce.xml",
+            "https://na15.salesforce.com",
+            "12345",
+        ),
     ],
-)  # fmt: skip
+)
 def test_soap_login_responses(name, instance, session_prefix):
     url, session = parse_soap_login((SOAP / name).read_bytes(), host="login.salesforce.com")
     assert url == instance and session.startswith(session_prefix)
@@ -206,10 +232,15 @@ def test_soap_login_fault_is_an_auth_error():
 def test_jwt_org_table(tmp_path):
     org = org_config_from_table(
         "prod",
-        {"auth": "jwt", "login_url": "https://acme.my.salesforce.com", "client_id": "3MVG9",
-         "username": "ci@acme.example", "key_file": "keys/server.key"},
+        {
+            "auth": "jwt",
+            "login_url": "https://acme.my.salesforce.com",
+            "client_id": "3MVG9",
+            "username": "ci@acme.example",
+            "key_file": "keys/server.key",
+        },
         base_dir=tmp_path,
-    )  # fmt: skip
+    )
     assert org.flow is Flow.JWT and org.key_file == tmp_path / "keys/server.key"
     assert org.login_url == "https://acme.my.salesforce.com"
 
@@ -217,9 +248,15 @@ def test_jwt_org_table(tmp_path):
 def test_secret_values_are_refused_in_the_project_file(tmp_path):
     with pytest.raises(ConfigError, match=r"client_secret must not be written.*client_secret_env"):
         org_config_from_table(
-            "prod", {"auth": "client-credentials", "client_id": "c", "client_secret": "s3cret",
-                     "login_url": "https://acme.my.salesforce.com"}, base_dir=tmp_path,
-        )  # fmt: skip
+            "prod",
+            {
+                "auth": "client-credentials",
+                "client_id": "c",
+                "client_secret": "s3cret",
+                "login_url": "https://acme.my.salesforce.com",
+            },
+            base_dir=tmp_path,
+        )
 
 
 def test_unknown_key_gets_did_you_mean(tmp_path):
@@ -236,8 +273,9 @@ def test_unknown_flow_gets_did_you_mean(tmp_path):
 
 def test_missing_required_key(tmp_path):
     with pytest.raises(ConfigError, match="needs username"):
-        org_config_from_table("prod", {"auth": "jwt", "client_id": "c", "key_file": "k"},
-                              base_dir=tmp_path)  # fmt: skip
+        org_config_from_table(
+            "prod", {"auth": "jwt", "client_id": "c", "key_file": "k"}, base_dir=tmp_path
+        )
 
 
 def test_plain_http_login_url_is_refused_except_loopback(tmp_path):
@@ -253,10 +291,16 @@ def test_plain_http_login_url_is_refused_except_loopback(tmp_path):
 def test_secrets_come_from_named_variable_file_or_default_variable(tmp_path):
     (tmp_path / "secret.txt").write_text("from-file\n")
     org = org_config_from_table(
-        "uat-eu", {"auth": "password", "client_id": "c", "username": "u",
-                   "password_env": "MY_PW", "client_secret_file": "secret.txt"},
+        "uat-eu",
+        {
+            "auth": "password",
+            "client_id": "c",
+            "username": "u",
+            "password_env": "MY_PW",
+            "client_secret_file": "secret.txt",
+        },
         base_dir=tmp_path,
-    )  # fmt: skip
+    )
     env = {"MY_PW": "pw", "APIONLY_UAT_EU_SECURITY_TOKEN": "tok"}
     assert org.secret("password", env) == "pw"
     assert org.secret("client_secret", env) == "from-file"
@@ -302,15 +346,22 @@ def test_env_auth_url():
 
 
 def test_env_client_credentials():
-    env = {"APIONLY_LOGIN_URL": "https://acme.my.salesforce.com", "APIONLY_CLIENT_ID": "c",
-           "APIONLY_CLIENT_SECRET": "s"}  # fmt: skip
+    env = {
+        "APIONLY_LOGIN_URL": "https://acme.my.salesforce.com",
+        "APIONLY_CLIENT_ID": "c",
+        "APIONLY_CLIENT_SECRET": "s",
+    }
     org = org_from_env(env)
     assert org.flow is Flow.CLIENT_CREDENTIALS and org.secret("client_secret", env) == "s"
 
 
 def test_env_jwt():
-    env = {"APIONLY_LOGIN_URL": "https://login.salesforce.com", "APIONLY_CLIENT_ID": "c",
-           "APIONLY_USERNAME": "u", "APIONLY_JWT_KEY_FILE": "/keys/k.pem"}  # fmt: skip
+    env = {
+        "APIONLY_LOGIN_URL": "https://login.salesforce.com",
+        "APIONLY_CLIENT_ID": "c",
+        "APIONLY_USERNAME": "u",
+        "APIONLY_JWT_KEY_FILE": "/keys/k.pem",
+    }
     org = org_from_env(env)
     assert (org.flow, org.username, org.key_file) == (Flow.JWT, "u", Path("/keys/k.pem"))
 
@@ -320,10 +371,12 @@ def test_env_jwt():
     [
         ({}, "no credentials in the environment"),
         ({"APIONLY_ACCESS_TOKEN": "t"}, "APIONLY_INSTANCE_URL must be set"),
-        ({"APIONLY_LOGIN_URL": "https://x.example", "APIONLY_CLIENT_ID": "c"},
-         "APIONLY_CLIENT_SECRET must be set"),
+        (
+            {"APIONLY_LOGIN_URL": "https://x.example", "APIONLY_CLIENT_ID": "c"},
+            "APIONLY_CLIENT_SECRET must be set",
+        ),
     ],
-)  # fmt: skip
+)
 def test_env_incomplete(env, message):
     with pytest.raises(ConfigError, match=message):
         org_from_env(env)
@@ -338,8 +391,12 @@ def _login(org: OrgConfig, env: dict[str, str]):
 
     http = http_for(org)
     session = login(org, http, environ=env)
-    client = MetadataClient(http, instance_url=session.instance_url,
-                            access_token=session.access_token, api_version="62.0")  # fmt: skip
+    client = MetadataClient(
+        http,
+        instance_url=session.instance_url,
+        access_token=session.access_token,
+        api_version="62.0",
+    )
     # A Metadata API call proves the session works.
     types = {t.xml_name for t in client.describe_metadata().types}
     assert "PermissionSet" in types
@@ -355,20 +412,38 @@ def _table(emulator, flow: str, **extra: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("flow", ["client-credentials", "password", "soap-login", "refresh-token",
-                                  "jwt", "sfdx-url", "access-token"])  # fmt: skip
+@pytest.mark.parametrize(
+    "flow",
+    [
+        "client-credentials",
+        "password",
+        "soap-login",
+        "refresh-token",
+        "jwt",
+        "sfdx-url",
+        "access-token",
+    ],
+)
 def test_each_flow_logs_in_to_the_local_org(emulator, emulator_jwt_key, tmp_path, flow):
     tables = {
         "client-credentials": _table(emulator, flow, client_id=emulator.client_id),
-        "password": _table(emulator, flow, client_id=emulator.client_id, username=emulator.username),
+        "password": _table(
+            emulator, flow, client_id=emulator.client_id, username=emulator.username
+        ),
         "soap-login": _table(emulator, flow, username=emulator.username),
-        "refresh-token": _table(emulator, flow, client_id=emulator.client_id,
-                                instance_url=emulator.instance_url),
-        "jwt": _table(emulator, flow, client_id=emulator.client_id, username=emulator.username,
-                      key_file=str(emulator_jwt_key)),
+        "refresh-token": _table(
+            emulator, flow, client_id=emulator.client_id, instance_url=emulator.instance_url
+        ),
+        "jwt": _table(
+            emulator,
+            flow,
+            client_id=emulator.client_id,
+            username=emulator.username,
+            key_file=str(emulator_jwt_key),
+        ),
         "sfdx-url": _table(emulator, flow),
         "access-token": _table(emulator, flow, instance_url=emulator.instance_url),
-    }  # fmt: skip
+    }
     host = emulator.instance_url.split("://", 1)[1]
     env = {
         "APIONLY_CI_CLIENT_SECRET": emulator.client_secret,
@@ -376,8 +451,8 @@ def test_each_flow_logs_in_to_the_local_org(emulator, emulator_jwt_key, tmp_path
         "APIONLY_CI_REFRESH_TOKEN": emulator.refresh_token,
         "APIONLY_CI_ACCESS_TOKEN": emulator.new_access_token(),
         "APIONLY_CI_AUTH_URL": f"force://{emulator.client_id}:{emulator.client_secret}:"
-                               f"{emulator.refresh_token}@{host}",
-    }  # fmt: skip
+        f"{emulator.refresh_token}@{host}",
+    }
     org = org_config_from_table("ci", tables[flow], base_dir=tmp_path)
     session = _login(org, env)
     assert session.instance_url == emulator.instance_url
@@ -389,17 +464,26 @@ def test_env_org_logs_in(emulator, emulator_jwt_key, kind):
     host = emulator.instance_url.split("://", 1)[1]
     base = {"APIONLY_CA_CERT": str(emulator.ca_cert)}
     env = {
-        "access-token": {"APIONLY_INSTANCE_URL": emulator.instance_url,
-                         "APIONLY_ACCESS_TOKEN": emulator.new_access_token()},
-        "auth-url": {"APIONLY_AUTH_URL": f"force://{emulator.client_id}:{emulator.client_secret}:"
-                                         f"{emulator.refresh_token}@{host}"},
-        "client-credentials": {"APIONLY_LOGIN_URL": emulator.login_url,
-                               "APIONLY_CLIENT_ID": emulator.client_id,
-                               "APIONLY_CLIENT_SECRET": emulator.client_secret},
-        "jwt": {"APIONLY_LOGIN_URL": emulator.login_url, "APIONLY_CLIENT_ID": emulator.client_id,
-                "APIONLY_USERNAME": emulator.username,
-                "APIONLY_JWT_KEY_FILE": str(emulator_jwt_key)},
-    }[kind]  # fmt: skip
+        "access-token": {
+            "APIONLY_INSTANCE_URL": emulator.instance_url,
+            "APIONLY_ACCESS_TOKEN": emulator.new_access_token(),
+        },
+        "auth-url": {
+            "APIONLY_AUTH_URL": f"force://{emulator.client_id}:{emulator.client_secret}:"
+            f"{emulator.refresh_token}@{host}"
+        },
+        "client-credentials": {
+            "APIONLY_LOGIN_URL": emulator.login_url,
+            "APIONLY_CLIENT_ID": emulator.client_id,
+            "APIONLY_CLIENT_SECRET": emulator.client_secret,
+        },
+        "jwt": {
+            "APIONLY_LOGIN_URL": emulator.login_url,
+            "APIONLY_CLIENT_ID": emulator.client_id,
+            "APIONLY_USERNAME": emulator.username,
+            "APIONLY_JWT_KEY_FILE": str(emulator_jwt_key),
+        },
+    }[kind]
     env.update(base)
     assert _login(org_from_env(env), env).instance_url == emulator.instance_url
 
@@ -408,14 +492,26 @@ def test_env_org_logs_in(emulator, emulator_jwt_key, kind):
     ("flow", "extra", "env", "message"),
     [
         ("client-credentials", {}, {"APIONLY_CI_CLIENT_SECRET": "wrong"}, "invalid_client"),
-        ("password", {"username": "nobody@example.com"},
-         {"APIONLY_CI_PASSWORD": "x", "APIONLY_CI_CLIENT_SECRET": "__secret__"}, "invalid_grant"),
-        ("refresh-token", {}, {"APIONLY_CI_REFRESH_TOKEN": "5Aep-nope"},
-         "invalid_grant: expired access/refresh token"),
-        ("soap-login", {"username": "nobody@example.com"}, {"APIONLY_CI_PASSWORD": "x"},
-         "INVALID_LOGIN"),
+        (
+            "password",
+            {"username": "nobody@example.com"},
+            {"APIONLY_CI_PASSWORD": "x", "APIONLY_CI_CLIENT_SECRET": "__secret__"},
+            "invalid_grant",
+        ),
+        (
+            "refresh-token",
+            {},
+            {"APIONLY_CI_REFRESH_TOKEN": "5Aep-nope"},
+            "invalid_grant: expired access/refresh token",
+        ),
+        (
+            "soap-login",
+            {"username": "nobody@example.com"},
+            {"APIONLY_CI_PASSWORD": "x"},
+            "INVALID_LOGIN",
+        ),
     ],
-)  # fmt: skip
+)
 def test_wrong_credentials_give_the_flows_own_error(emulator, tmp_path, flow, extra, env, message):
     from apionly_deploy.salesforce.auth import http_for, login
 
@@ -435,9 +531,17 @@ def test_jwt_signed_by_an_unknown_key_is_refused(emulator, emulator_jwt_key, tmp
 
     key_file = tmp_path / "other.pem"
     key_file.write_bytes(pem(rsa_key))
-    org = org_config_from_table("ci", _table(emulator, "jwt", client_id=emulator.client_id,
-                                username=emulator.username, key_file=str(key_file)),
-                                base_dir=tmp_path)  # fmt: skip
+    org = org_config_from_table(
+        "ci",
+        _table(
+            emulator,
+            "jwt",
+            client_id=emulator.client_id,
+            username=emulator.username,
+            key_file=str(key_file),
+        ),
+        base_dir=tmp_path,
+    )
     with pytest.raises(AuthError, match=r"jwt login to 127\.0\.0\.1:[0-9]+ refused: invalid_grant"):
         login(org, http_for(org), environ={})
 
@@ -448,8 +552,11 @@ def test_ca_bundle_variables_do_not_override_the_orgs_own_ca(emulator, tmp_path,
     bogus.write_text("")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bogus))
     monkeypatch.setenv("CURL_CA_BUNDLE", str(bogus))
-    org = org_config_from_table("ci", _table(emulator, "client-credentials",
-                                client_id=emulator.client_id), base_dir=tmp_path)  # fmt: skip
+    org = org_config_from_table(
+        "ci",
+        _table(emulator, "client-credentials", client_id=emulator.client_id),
+        base_dir=tmp_path,
+    )
     _login(org, {"APIONLY_CI_CLIENT_SECRET": emulator.client_secret})
 
 
@@ -464,7 +571,10 @@ def test_without_the_ca_requests_ca_bundle_is_honoured(emulator, tmp_path, monke
 
 def test_file_paths_expand_home_and_are_relative_to_the_project(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    org = org_config_from_table("dev", {"auth": "sfdx-url", "auth_url_file": "~/dev-url",
-                                        "ca_cert": "certs/ca.pem"}, base_dir=tmp_path)  # fmt: skip
+    org = org_config_from_table(
+        "dev",
+        {"auth": "sfdx-url", "auth_url_file": "~/dev-url", "ca_cert": "certs/ca.pem"},
+        base_dir=tmp_path,
+    )
     assert org.secrets["auth_url"].file == tmp_path / "home" / "dev-url"
     assert org.ca_cert == tmp_path / "certs" / "ca.pem"

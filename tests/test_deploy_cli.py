@@ -73,8 +73,9 @@ def test_readme_main_job_deploys_the_sample_project_to_the_local_org(project):
 
 def test_component_failure_prints_file_line_col_and_exits_1(env_org, tmp_path):
     folder = metadata_dir(tmp_path, "Bad", "NoSuchPermission")
-    result = invoke("deploy", "start", "--metadata-dir", str(folder), "-o", "env",
-                    "-p", str(tmp_path))  # fmt: skip
+    result = invoke(
+        "deploy", "start", "--metadata-dir", str(folder), "-o", "env", "-p", str(tmp_path)
+    )
     assert result.exit_code == 1
     job = JobStore(tmp_path).latest("env")
     assert result.stdout == (
@@ -90,8 +91,19 @@ def test_json_junit_and_github_outputs(env_org, tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     folder = metadata_dir(tmp_path, "Bad", "NoSuchPermission")
     junit = tmp_path / "out" / "deploy.xml"
-    result = invoke("deploy", "start", "--metadata-dir", str(folder), "-o", "env", "-p",
-                    str(tmp_path), "--json", "--junit", str(junit))  # fmt: skip
+    result = invoke(
+        "deploy",
+        "start",
+        "--metadata-dir",
+        str(folder),
+        "-o",
+        "env",
+        "-p",
+        str(tmp_path),
+        "--json",
+        "--junit",
+        str(junit),
+    )
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert (doc["status"], doc["success"], doc["exit_code"], doc["org"]) == (
@@ -102,11 +114,17 @@ def test_json_junit_and_github_outputs(env_org, tmp_path, monkeypatch):
     )
     (failure,) = doc["component_failures"]
     assert failure == {
-        "type": "PermissionSet", "name": "Bad",
-        "file": f"{folder}/permissionsets/Bad.permissionset", "line": 4, "column": 5,
-        "problem": "Unknown user permission: NoSuchPermission", "problem_type": "Error",
-        "org_file": "permissionsets/Bad.permissionset", "org_line": 4, "org_column": 5,
-    }  # fmt: skip
+        "type": "PermissionSet",
+        "name": "Bad",
+        "file": f"{folder}/permissionsets/Bad.permissionset",
+        "line": 4,
+        "column": 5,
+        "problem": "Unknown user permission: NoSuchPermission",
+        "problem_type": "Error",
+        "org_file": "permissionsets/Bad.permissionset",
+        "org_line": 4,
+        "org_column": 5,
+    }
     suite = etree.parse(str(junit)).getroot()
     assert suite.get("tests") == "1" and suite.get("failures") == "1"
     case = suite.find("testsuite/testcase")
@@ -122,8 +140,9 @@ def test_json_junit_and_github_outputs(env_org, tmp_path, monkeypatch):
 
 def test_validate_then_quick_deploy_by_latest_job(env_org, tmp_path):
     folder = metadata_dir(tmp_path, "Good")
-    validated = invoke("deploy", "validate", "--metadata-dir", str(folder), "-o", "env",
-                       "-p", str(tmp_path))  # fmt: skip
+    validated = invoke(
+        "deploy", "validate", "--metadata-dir", str(folder), "-o", "env", "-p", str(tmp_path)
+    )
     assert validated.exit_code == 0, validated.output
     job = JobStore(tmp_path).latest("env", kind="validate")
     assert f"Quick deploy it with: apionly-deploy deploy quick -o env --job-id {job.id}" in (
@@ -136,8 +155,17 @@ def test_validate_then_quick_deploy_by_latest_job(env_org, tmp_path):
 
 def test_async_report_resume(env_org, tmp_path):
     folder = metadata_dir(tmp_path, "Good")
-    started = invoke("deploy", "start", "--metadata-dir", str(folder), "-o", "env", "-p",
-                     str(tmp_path), "--async")  # fmt: skip
+    started = invoke(
+        "deploy",
+        "start",
+        "--metadata-dir",
+        str(folder),
+        "-o",
+        "env",
+        "-p",
+        str(tmp_path),
+        "--async",
+    )
     assert started.exit_code == 0
     job = JobStore(tmp_path).latest("env")
     assert started.stdout == (
@@ -154,8 +182,17 @@ def test_async_report_resume(env_org, tmp_path):
 def test_cancel_verb(emulator, env_org, tmp_path):
     emulator.configure(never_finish=True)
     folder = metadata_dir(tmp_path, "Good")
-    invoke("deploy", "start", "--metadata-dir", str(folder), "-o", "env", "-p", str(tmp_path),
-           "--async")  # fmt: skip
+    invoke(
+        "deploy",
+        "start",
+        "--metadata-dir",
+        str(folder),
+        "-o",
+        "env",
+        "-p",
+        str(tmp_path),
+        "--async",
+    )
     result = invoke("deploy", "cancel", "-o", "env", "-p", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert ": Canceled" in result.stdout
@@ -165,11 +202,14 @@ def test_cancel_verb(emulator, env_org, tmp_path):
     ("args", "code", "message"),
     [
         (["deploy", "report", "-o", "env"], 3, "Error: no deploy job for org 'env'"),
-        (["deploy", "report", "-o", "env", "--job-id", "0Af000000000000AAA"], 2,
-         "no such job in this org"),
+        (
+            ["deploy", "report", "-o", "env", "--job-id", "0Af000000000000AAA"],
+            2,
+            "no such job in this org",
+        ),
         (["deploy", "start", "-o", "nope"], 3, "Error: "),
     ],
-)  # fmt: skip
+)
 def test_one_line_errors(env_org, tmp_path, args, code, message):
     result = invoke(*args, "-p", str(tmp_path))
     assert result.exit_code == code
@@ -180,8 +220,16 @@ def test_one_line_errors(env_org, tmp_path, args, code, message):
 def test_zip_and_metadata_dir_together_is_a_usage_error(tmp_path):
     folder = metadata_dir(tmp_path, "Good")
     (tmp_path / "x.zip").write_bytes(b"")
-    result = invoke("deploy", "start", "-o", "env", "--zip", str(tmp_path / "x.zip"),
-                    "--metadata-dir", str(folder))  # fmt: skip
+    result = invoke(
+        "deploy",
+        "start",
+        "-o",
+        "env",
+        "--zip",
+        str(tmp_path / "x.zip"),
+        "--metadata-dir",
+        str(folder),
+    )
     assert result.exit_code == 2
 
 
@@ -197,8 +245,9 @@ def test_malformed_zip_is_refused_before_upload(env_org, emulator, tmp_path):
 def test_server_answering_non_xml_is_a_one_line_remote_error(env_org, emulator, tmp_path):
     emulator.faults.http_error(502, match="deploy", times=1)
     folder = metadata_dir(tmp_path, "Good")
-    result = invoke("deploy", "start", "--metadata-dir", str(folder), "-o", "env", "-p",
-                    str(tmp_path))  # fmt: skip
+    result = invoke(
+        "deploy", "start", "--metadata-dir", str(folder), "-o", "env", "-p", str(tmp_path)
+    )
     assert result.exit_code == 4
     assert result.stderr.splitlines()[-1].startswith("Error: 127.0.0.1:")
     assert "HTTP 502" in result.stderr
@@ -219,14 +268,25 @@ def test_several_targets_print_a_summary_table(emulator, tmp_path, monkeypatch):
     monkeypatch.setenv("APIONLY_PROD_CLIENT_SECRET", emulator.client_secret)
     monkeypatch.setenv("APIONLY_POLL_INTERVAL", "0:0")
     folder = metadata_dir(tmp_path, "Good")
-    result = invoke("deploy", "start", "--metadata-dir", str(folder), "-p", str(project),
-                    "-o", "uat", "-o", "prod")  # fmt: skip
+    result = invoke(
+        "deploy",
+        "start",
+        "--metadata-dir",
+        str(folder),
+        "-p",
+        str(project),
+        "-o",
+        "uat",
+        "-o",
+        "prod",
+    )
     assert result.exit_code == 0, result.output
     table = result.stdout.split("\n\n")[-1].splitlines()
     assert table[0].split() == ["ORG", "STATUS", "COMPONENTS", "ERRORS", "TESTS", "JOB"]
     assert [row.split()[:3] for row in table[1:]] == [
-        ["uat", "Succeeded", "1/1"], ["prod", "Succeeded", "1/1"],
-    ]  # fmt: skip
+        ["uat", "Succeeded", "1/1"],
+        ["prod", "Succeeded", "1/1"],
+    ]
     assert "[uat] deploy " in result.stderr and "[prod] deploy " in result.stderr
 
 
@@ -235,14 +295,30 @@ def test_resume_after_the_client_process_is_killed(emulator, tmp_path, monkeypat
     org_time = [1_000_000.0]
     emulator.configure(deploy_polls=None, deploy_seconds=100.0, clock=lambda: org_time[0])
     folder = metadata_dir(tmp_path, "Good")
-    values = {"APIONLY_INSTANCE_URL": emulator.instance_url,
-              "APIONLY_ACCESS_TOKEN": emulator.new_access_token(),
-              "APIONLY_CA_CERT": str(emulator.ca_cert), "APIONLY_POLL_INTERVAL": "0.05:0.05"}  # fmt: skip
+    values = {
+        "APIONLY_INSTANCE_URL": emulator.instance_url,
+        "APIONLY_ACCESS_TOKEN": emulator.new_access_token(),
+        "APIONLY_CA_CERT": str(emulator.ca_cert),
+        "APIONLY_POLL_INTERVAL": "0.05:0.05",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "apionly_deploy", "deploy", "start", "--metadata-dir", str(folder),
-         "-o", "env", "-p", str(tmp_path)],
-        env={**os.environ, **values}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "apionly_deploy",
+            "deploy",
+            "start",
+            "--metadata-dir",
+            str(folder),
+            "-o",
+            "env",
+            "-p",
+            str(tmp_path),
+        ],
+        env={**os.environ, **values},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while emulator.requests.count("checkDeployStatus") < 2:  # it is polling now

@@ -102,8 +102,13 @@ def metadata_dir(tmp_path: Path, name: str, body: str) -> Path:
 
 
 def org_of(emulator, flow: str = "client-credentials", **extra: str) -> OrgConfig:
-    table = {"auth": flow, "login_url": emulator.login_url, "client_id": emulator.client_id,
-             "ca_cert": str(emulator.ca_cert), **extra}  # fmt: skip
+    table = {
+        "auth": flow,
+        "login_url": emulator.login_url,
+        "client_id": emulator.client_id,
+        "ca_cert": str(emulator.ca_cert),
+        **extra,
+    }
     return org_config_from_table("emu", table, base_dir=Path("/"))
 
 
@@ -111,11 +116,24 @@ def env_of(emulator) -> dict[str, str]:
     return {"APIONLY_EMU_CLIENT_SECRET": emulator.client_secret}
 
 
-def run(org: OrgConfig, action, tmp_path: Path, clock: FakeClock, *, verb: Verb = Verb.START,
-        env: dict[str, str] | None = None, sleep=None, wait: float = 600.0,
-        events: list[str] | None = None) -> Outcome:  # fmt: skip
-    hooks = Hooks(sleep=sleep or clock.sleep, clock=clock, policy=PollPolicy(),
-                  on_event=(lambda org, msg: events.append(msg)) if events is not None else None)  # fmt: skip
+def run(
+    org: OrgConfig,
+    action,
+    tmp_path: Path,
+    clock: FakeClock,
+    *,
+    verb: Verb = Verb.START,
+    env: dict[str, str] | None = None,
+    sleep=None,
+    wait: float = 600.0,
+    events: list[str] | None = None,
+) -> Outcome:
+    hooks = Hooks(
+        sleep=sleep or clock.sleep,
+        clock=clock,
+        policy=PollPolicy(),
+        on_event=(lambda org, msg: events.append(msg)) if events is not None else None,
+    )
     plan = Plan(project_dir=tmp_path, verb=verb, wait=wait, environ=env or {})
     return run_target(org, action, plan, hooks)
 
@@ -156,8 +174,9 @@ def test_small_deploy_costs_one_login_one_deploy_and_the_polls(emulator, project
 
 def test_component_failure_has_file_line_and_column(emulator, tmp_path, clock):
     folder = metadata_dir(tmp_path, "Bad", BAD_PERMSET)
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock,
-                  env=env_of(emulator))  # fmt: skip
+    outcome = run(
+        org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock, env=env_of(emulator)
+    )
     result = outcome.result
     assert result.status is DeployStatus.FAILED and outcome.exit_code == 1
     (failure,) = result.component_failures
@@ -169,15 +188,21 @@ def test_component_failure_has_file_line_and_column(emulator, tmp_path, clock):
 def test_check_only_changes_nothing_and_quick_deploy_applies_it(emulator, tmp_path, clock):
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
     org, env = org_of(emulator), env_of(emulator)
-    validated = run(org, start(from_metadata_dir(folder), DeployOptions(check_only=True)),
-                    tmp_path, clock, env=env)  # fmt: skip
+    validated = run(
+        org,
+        start(from_metadata_dir(folder), DeployOptions(check_only=True)),
+        tmp_path,
+        clock,
+        env=env,
+    )
     assert validated.verb is Verb.VALIDATE and validated.result.success
     assert validated.result.check_only
     job = JobStore(tmp_path).latest("emu", kind="validate")
     assert job.id == validated.result.id
 
-    quick = run(org, lambda t: t.quick(job.id, detach=False), tmp_path, clock, env=env,
-                verb=Verb.QUICK)  # fmt: skip
+    quick = run(
+        org, lambda t: t.quick(job.id, detach=False), tmp_path, clock, env=env, verb=Verb.QUICK
+    )
     assert quick.error is None and quick.result.success and not quick.result.check_only
     assert quick.job_id != job.id
     assert JobStore(tmp_path).latest("emu").kind == "quick"
@@ -196,15 +221,22 @@ def test_async_returns_the_job_and_resume_follows_it(emulator, tmp_path, clock):
     assert report.result.status in (DeployStatus.PENDING, DeployStatus.IN_PROGRESS)
     assert report.exit_code == 0
 
-    resumed = run(org, lambda t: t.resume(started.job_id), tmp_path, clock, env=env,
-                  verb=Verb.RESUME)  # fmt: skip
+    resumed = run(
+        org, lambda t: t.resume(started.job_id), tmp_path, clock, env=env, verb=Verb.RESUME
+    )
     assert resumed.result.success
     assert JobStore(tmp_path).find(started.job_id).status == "Succeeded"
 
 
 def test_unknown_job_id_is_a_one_line_usage_error(emulator, tmp_path, clock):
-    outcome = run(org_of(emulator), lambda t: t.report("0Af000000000000AAA"), tmp_path, clock,
-                  env=env_of(emulator), verb=Verb.REPORT)  # fmt: skip
+    outcome = run(
+        org_of(emulator),
+        lambda t: t.report("0Af000000000000AAA"),
+        tmp_path,
+        clock,
+        env=env_of(emulator),
+        verb=Verb.REPORT,
+    )
     assert isinstance(outcome.error, UnknownJobError) and outcome.exit_code == 2
 
 
@@ -212,8 +244,13 @@ def test_test_level_errors_are_refused_once_not_retried(emulator, tmp_path, cloc
     """RunSpecifiedTests without test classes: the org refuses; exit 1, sent once."""
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
     options = DeployOptions(test_level=TestLevel.RUN_SPECIFIED_TESTS)
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder), options), tmp_path, clock,
-                  env=env_of(emulator))  # fmt: skip
+    outcome = run(
+        org_of(emulator),
+        start(from_metadata_dir(folder), options),
+        tmp_path,
+        clock,
+        env=env_of(emulator),
+    )
     assert isinstance(outcome.error, RequestRefused) and outcome.exit_code == 1
     assert "at least one test class" in str(outcome.error)
     assert emulator.requests.count("deploy") == 1
@@ -228,8 +265,9 @@ def test_cancel_verb_stops_a_running_deploy(emulator, tmp_path, clock):
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
     org, env = org_of(emulator), env_of(emulator)
     started = run(org, start(from_metadata_dir(folder), detach=True), tmp_path, clock, env=env)
-    canceled = run(org, lambda t: t.cancel(started.job_id), tmp_path, clock, env=env,
-                   verb=Verb.CANCEL)  # fmt: skip
+    canceled = run(
+        org, lambda t: t.cancel(started.job_id), tmp_path, clock, env=env, verb=Verb.CANCEL
+    )
     assert canceled.result.status is DeployStatus.CANCELED and canceled.exit_code == 0
     assert emulator.requests.count("cancelDeploy") == 1
 
@@ -246,8 +284,15 @@ def test_ctrl_c_cancels_the_deploy_in_the_org(emulator, tmp_path, clock):
         clock.sleep(seconds)
 
     events: list[str] = []
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock,
-                  env=env_of(emulator), sleep=sleep, events=events)  # fmt: skip
+    outcome = run(
+        org_of(emulator),
+        start(from_metadata_dir(folder)),
+        tmp_path,
+        clock,
+        env=env_of(emulator),
+        sleep=sleep,
+        events=events,
+    )
     assert outcome.interrupted and outcome.exit_code == 130
     assert outcome.result.status is DeployStatus.CANCELED
     assert emulator.requests.count("cancelDeploy") == 1
@@ -263,8 +308,14 @@ def test_second_ctrl_c_detaches_and_says_how_to_resume(emulator, tmp_path, clock
         emulator.faults.http_error(503, match="checkDeployStatus", times=1)
         raise KeyboardInterrupt
 
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock,
-                  env=env_of(emulator), sleep=sleep)  # fmt: skip
+    outcome = run(
+        org_of(emulator),
+        start(from_metadata_dir(folder)),
+        tmp_path,
+        clock,
+        env=env_of(emulator),
+        sleep=sleep,
+    )
     assert emulator.requests.count("cancelDeploy") == 1
     assert isinstance(outcome.error, Detached) and outcome.exit_code == 130
     job = JobStore(tmp_path).latest("emu")
@@ -280,8 +331,9 @@ def test_session_expiry_mid_poll_logs_in_again(emulator, tmp_path, clock):
     emulator.configure(deploy_polls=4)
     emulator.faults.expire_sessions_after(2)  # token + deploy + 1 poll, then INVALID_SESSION_ID
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock,
-                  env=env_of(emulator))  # fmt: skip
+    outcome = run(
+        org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock, env=env_of(emulator)
+    )
     assert outcome.error is None, outcome.error
     assert outcome.result.success
     assert emulator.requests.count("token") >= 2
@@ -291,9 +343,11 @@ def test_session_expiry_mid_poll_logs_in_again(emulator, tmp_path, clock):
 def test_session_expiry_with_an_access_token_says_to_get_a_new_one(emulator, tmp_path, clock):
     emulator.configure(deploy_polls=3)
     emulator.faults.expire_sessions_after(2)
-    env = {"APIONLY_INSTANCE_URL": emulator.instance_url,
-           "APIONLY_ACCESS_TOKEN": emulator.new_access_token(),
-           "APIONLY_CA_CERT": str(emulator.ca_cert)}  # fmt: skip
+    env = {
+        "APIONLY_INSTANCE_URL": emulator.instance_url,
+        "APIONLY_ACCESS_TOKEN": emulator.new_access_token(),
+        "APIONLY_CA_CERT": str(emulator.ca_cert),
+    }
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
     outcome = run(org_from_env(env), start(from_metadata_dir(folder)), tmp_path, clock, env=env)
     assert isinstance(outcome.error, AuthError) and "get a new token" in str(outcome.error)
@@ -310,8 +364,9 @@ def test_polls_survive_dropped_connections_503s_and_limits(emulator, tmp_path, c
     else:
         emulator.faults.request_limit_exceeded(match="checkDeployStatus", times=1)
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock,
-                  env=env_of(emulator))  # fmt: skip
+    outcome = run(
+        org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock, env=env_of(emulator)
+    )
     assert outcome.error is None, outcome.error
     assert outcome.result.success
     assert emulator.requests.count("deploy") == 1  # never resent
@@ -322,8 +377,9 @@ def test_polls_survive_dropped_connections_503s_and_limits(emulator, tmp_path, c
 def test_dropped_deploy_request_is_not_resent(emulator, tmp_path, clock):
     emulator.faults.drop_connection(match="deploy", times=1)
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock,
-                  env=env_of(emulator))  # fmt: skip
+    outcome = run(
+        org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock, env=env_of(emulator)
+    )
     assert isinstance(outcome.error, NetworkError) and outcome.exit_code == 4
     assert "127.0.0.1" in str(outcome.error)
     assert emulator.requests.count("checkDeployStatus") == 0
@@ -332,8 +388,14 @@ def test_dropped_deploy_request_is_not_resent(emulator, tmp_path, clock):
 def test_deadline_is_a_timeout_with_the_resume_command(emulator, tmp_path, clock):
     emulator.configure(never_finish=True)
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
-    outcome = run(org_of(emulator), start(from_metadata_dir(folder)), tmp_path, clock,
-                  env=env_of(emulator), wait=10)  # fmt: skip
+    outcome = run(
+        org_of(emulator),
+        start(from_metadata_dir(folder)),
+        tmp_path,
+        clock,
+        env=env_of(emulator),
+        wait=10,
+    )
     assert isinstance(outcome.error, DeployTimeout) and outcome.exit_code == 4
     assert "did not finish within 10 s" in str(outcome.error)
     assert "deploy resume" in str(outcome.error)
@@ -350,15 +412,29 @@ def test_several_targets_deploy_concurrently(emulator, tmp_path, clock):
     payload = from_metadata_dir(folder)
     with running_emulator() as second:
         first_org = org_config_from_table(
-            "uat", {"auth": "client-credentials", "login_url": emulator.login_url,
-                    "client_id": emulator.client_id, "ca_cert": str(emulator.ca_cert)},
-            base_dir=tmp_path)  # fmt: skip
+            "uat",
+            {
+                "auth": "client-credentials",
+                "login_url": emulator.login_url,
+                "client_id": emulator.client_id,
+                "ca_cert": str(emulator.ca_cert),
+            },
+            base_dir=tmp_path,
+        )
         second_org = org_config_from_table(
-            "prod", {"auth": "client-credentials", "login_url": second.login_url,
-                     "client_id": second.client_id, "ca_cert": str(second.ca_cert)},
-            base_dir=tmp_path)  # fmt: skip
-        env = {"APIONLY_UAT_CLIENT_SECRET": emulator.client_secret,
-               "APIONLY_PROD_CLIENT_SECRET": "wrong"}  # fmt: skip
+            "prod",
+            {
+                "auth": "client-credentials",
+                "login_url": second.login_url,
+                "client_id": second.client_id,
+                "ca_cert": str(second.ca_cert),
+            },
+            base_dir=tmp_path,
+        )
+        env = {
+            "APIONLY_UAT_CLIENT_SECRET": emulator.client_secret,
+            "APIONLY_PROD_CLIENT_SECRET": "wrong",
+        }
         hooks = Hooks(sleep=lambda s: None, clock=clock)
         plan = Plan(project_dir=tmp_path, verb=Verb.START, environ=env)
         outcomes = run_targets([first_org, second_org], start(payload), plan, hooks)
@@ -372,18 +448,29 @@ def test_several_targets_deploy_concurrently(emulator, tmp_path, clock):
 
 
 def test_unreachable_host_names_the_host(tmp_path, clock):
-    org = org_config_from_table("dead", {"auth": "client-credentials", "client_id": "c",
-                                         "login_url": "https://127.0.0.1:9"}, base_dir=tmp_path)  # fmt: skip
+    org = org_config_from_table(
+        "dead",
+        {"auth": "client-credentials", "client_id": "c", "login_url": "https://127.0.0.1:9"},
+        base_dir=tmp_path,
+    )
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
-    outcome = run(org, start(from_metadata_dir(folder)), tmp_path, clock,
-                  env={"APIONLY_DEAD_CLIENT_SECRET": "s"})  # fmt: skip
+    outcome = run(
+        org,
+        start(from_metadata_dir(folder)),
+        tmp_path,
+        clock,
+        env={"APIONLY_DEAD_CLIENT_SECRET": "s"},
+    )
     assert isinstance(outcome.error, NetworkError) and outcome.exit_code == 4
     assert "cannot reach 127.0.0.1:9" in str(outcome.error)
 
 
 def test_untrusted_certificate_is_a_config_error(emulator, tmp_path, clock):
-    org = org_config_from_table("emu", {"auth": "client-credentials", "client_id": "c",
-                                        "login_url": emulator.login_url}, base_dir=tmp_path)  # fmt: skip
+    org = org_config_from_table(
+        "emu",
+        {"auth": "client-credentials", "client_id": "c", "login_url": emulator.login_url},
+        base_dir=tmp_path,
+    )
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
     outcome = run(org, start(from_metadata_dir(folder)), tmp_path, clock, env=env_of(emulator))
     assert isinstance(outcome.error, ConfigError) and "TLS verification" in str(outcome.error)

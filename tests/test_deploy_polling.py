@@ -24,8 +24,14 @@ from apionly_deploy.salesforce.metadata_api import DeployMessage, DeployResult, 
 Step = DeployResult | Exception
 
 
-def status(state: DeployStatus, *, deployed: int = 0, total: int = 2, details: bool = False,
-           success: bool | None = None) -> DeployResult:  # fmt: skip
+def status(
+    state: DeployStatus,
+    *,
+    deployed: int = 0,
+    total: int = 2,
+    details: bool = False,
+    success: bool | None = None,
+) -> DeployResult:
     final = state.final
     return DeployResult(
         id="0Af000000000001AAA",
@@ -67,21 +73,34 @@ class ScriptedClient:
         if isinstance(step, Exception):
             raise step
         if include_details and step.done:
-            return status(step.status, deployed=step.components_deployed, details=True,
-                          success=step.success)  # fmt: skip
+            return status(
+                step.status, deployed=step.components_deployed, details=True, success=step.success
+            )
         return step
 
     def deploy(self, *args: object, **kwargs: object) -> None:
         raise AssertionError("polling must never send a deploy")
 
 
-def run(client, clock: FakeClock, *, timeout: float = 600, policy: PollPolicy | None = None,
-        relogin: Callable[[], ScriptedClient] | None = None, seen: list | None = None):  # fmt: skip
+def run(
+    client,
+    clock: FakeClock,
+    *,
+    timeout: float = 600,
+    policy: PollPolicy | None = None,
+    relogin: Callable[[], ScriptedClient] | None = None,
+    seen: list | None = None,
+):
     return wait_for_deploy(
-        client, "0Af000000000001AAA", timeout=timeout, sleep=clock.sleep, clock=clock,
-        policy=policy or PollPolicy(small_deploy=0), relogin=relogin,
+        client,
+        "0Af000000000001AAA",
+        timeout=timeout,
+        sleep=clock.sleep,
+        clock=clock,
+        policy=policy or PollPolicy(small_deploy=0),
+        relogin=relogin,
         on_status=seen.append if seen is not None else None,
-    )  # fmt: skip
+    )
 
 
 IN_PROGRESS = status(DeployStatus.IN_PROGRESS, deployed=1)
@@ -121,8 +140,9 @@ def test_small_deploys_get_details_on_every_poll_and_no_extra_call():
     """A deploy known to be small asks for details at once, so the final answer is complete."""
     clock = FakeClock()
     client = ScriptedClient([IN_PROGRESS, DONE])
-    result = wait_for_deploy(client, "0Af", timeout=60, sleep=clock.sleep, clock=clock,
-                             components=3)  # fmt: skip
+    result = wait_for_deploy(
+        client, "0Af", timeout=60, sleep=clock.sleep, clock=clock, components=3
+    )
     assert client.calls == [True, True] and result.has_details
 
 
@@ -152,9 +172,11 @@ def test_deadline_raises_timeout_and_never_returns_success():
 
 @pytest.mark.parametrize(
     "failure",
-    [NetworkError("cannot reach x: connection reset"),
-     ServerError("x answered HTTP 503", status=503)],
-)  # fmt: skip
+    [
+        NetworkError("cannot reach x: connection reset"),
+        ServerError("x answered HTTP 503", status=503),
+    ],
+)
 def test_network_errors_and_5xx_are_retried_with_backoff(failure):
     clock = FakeClock()
     client = ScriptedClient([IN_PROGRESS, failure, failure, failure, DONE, DONE])
@@ -252,8 +274,9 @@ def test_progress_counters_predict_the_end():
             return status(DeployStatus.IN_PROGRESS, deployed=done, total=total)
 
     client = Steady([])
-    result = wait_for_deploy(client, "0Af", timeout=600, sleep=clock.sleep, clock=clock,
-                             components=total)  # fmt: skip
+    result = wait_for_deploy(
+        client, "0Af", timeout=600, sleep=clock.sleep, clock=clock, components=total
+    )
     assert result.success
     assert clock.now - end_time < 0.3  # reported within 0.3 s of the end (the cap is 2 s)
     assert len(client.calls) < end_time  # and with fewer checks than one per second

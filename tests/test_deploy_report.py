@@ -22,31 +22,70 @@ from apionly_deploy.salesforce.metadata_api import (
 )
 
 FAILURE = DeployMessage(
-    full_name="ERP_Accounts", component_type="PermissionSet",
-    file_name="permissionsets/ERP_Accounts.permissionset", success=False,
-    problem="Unknown user permission: ViewAllDat", problem_type="Error", line=12, column=5,
-)  # fmt: skip
+    full_name="ERP_Accounts",
+    component_type="PermissionSet",
+    file_name="permissionsets/ERP_Accounts.permissionset",
+    success=False,
+    problem="Unknown user permission: ViewAllDat",
+    problem_type="Error",
+    line=12,
+    column=5,
+)
 WARNING = DeployMessage(
-    full_name="Old", component_type="Profile", file_name="profiles/Old.profile", success=False,
-    problem="Profile is deprecated, 100% sure", problem_type="Warning",
-)  # fmt: skip
-SUCCESS = DeployMessage(full_name="ERP_Orders", component_type="PermissionSet",
-                        file_name="permissionsets/ERP_Orders.permissionset", created=True)  # fmt: skip
+    full_name="Old",
+    component_type="Profile",
+    file_name="profiles/Old.profile",
+    success=False,
+    problem="Profile is deprecated, 100% sure",
+    problem_type="Warning",
+)
+SUCCESS = DeployMessage(
+    full_name="ERP_Orders",
+    component_type="PermissionSet",
+    file_name="permissionsets/ERP_Orders.permissionset",
+    created=True,
+)
 TESTS = RunTestsResult(
-    num_tests_run=2, num_failures=1, total_time=300.0,
-    failures=(TestFailure(name="ErpTest", method_name="syncs", message="System.AssertException: x",
-                          stack_trace="Class.ErpTest.syncs: line 7", time=120.0),),
+    num_tests_run=2,
+    num_failures=1,
+    total_time=300.0,
+    failures=(
+        TestFailure(
+            name="ErpTest",
+            method_name="syncs",
+            message="System.AssertException: x",
+            stack_trace="Class.ErpTest.syncs: line 7",
+            time=120.0,
+        ),
+    ),
     successes=(TestSuccess(name="ErpTest", method_name="reads", time=80.0),),
     coverage_warnings=(CoverageWarning(message="Average test coverage is 60%"),),
-)  # fmt: skip
+)
 FAILED = DeployResult(
-    id="0Af000000000001AAA", status=DeployStatus.FAILED, done=True, success=False,
-    components_total=3, components_deployed=1, component_errors=1, tests_total=2,
-    tests_completed=2, test_errors=1, has_details=True,
-    component_failures=(FAILURE, WARNING), component_successes=(SUCCESS,), test_result=TESTS,
-)  # fmt: skip
-OK = DeployResult(id="0Af000000000002AAA", status=DeployStatus.SUCCEEDED, done=True, success=True,
-                  components_total=1, components_deployed=1, component_successes=(SUCCESS,))  # fmt: skip
+    id="0Af000000000001AAA",
+    status=DeployStatus.FAILED,
+    done=True,
+    success=False,
+    components_total=3,
+    components_deployed=1,
+    component_errors=1,
+    tests_total=2,
+    tests_completed=2,
+    test_errors=1,
+    has_details=True,
+    component_failures=(FAILURE, WARNING),
+    component_successes=(SUCCESS,),
+    test_result=TESTS,
+)
+OK = DeployResult(
+    id="0Af000000000002AAA",
+    status=DeployStatus.SUCCEEDED,
+    done=True,
+    success=True,
+    components_total=1,
+    components_deployed=1,
+    component_successes=(SUCCESS,),
+)
 
 
 def test_text_summary_of_a_failed_deploy():
@@ -74,21 +113,41 @@ def test_text_summary_of_a_validation_offers_quick_deploy():
 def test_json_document_is_stable():
     doc = json.loads(report.json_report([Outcome("prod", Verb.START, FAILED.id, FAILED)]))
     assert list(doc) == [
-        "version", "org", "verb", "id", "status", "done", "success", "check_only", "exit_code",
-        "error", "interrupted", "counts", "component_failures", "component_successes", "tests",
-    ]  # fmt: skip
+        "version",
+        "org",
+        "verb",
+        "id",
+        "status",
+        "done",
+        "success",
+        "check_only",
+        "exit_code",
+        "error",
+        "interrupted",
+        "counts",
+        "component_failures",
+        "component_successes",
+        "tests",
+    ]
     assert doc["exit_code"] == 1 and doc["counts"]["test_errors"] == 1
     assert doc["tests"]["failures"][0]["stack_trace"] == "Class.ErpTest.syncs: line 7"
-    assert doc["component_successes"] == [{
-        "type": "PermissionSet", "name": "ERP_Orders",
-        "file": "permissionsets/ERP_Orders.permissionset",
-        "changed": False, "created": True, "deleted": False,
-    }]  # fmt: skip
+    assert doc["component_successes"] == [
+        {
+            "type": "PermissionSet",
+            "name": "ERP_Orders",
+            "file": "permissionsets/ERP_Orders.permissionset",
+            "changed": False,
+            "created": True,
+            "deleted": False,
+        }
+    ]
 
 
 def test_json_of_several_targets_wraps_them():
-    outcomes = [Outcome("uat", Verb.START, OK.id, OK),
-                Outcome("prod", Verb.START, error=AuthError("refused"))]  # fmt: skip
+    outcomes = [
+        Outcome("uat", Verb.START, OK.id, OK),
+        Outcome("prod", Verb.START, error=AuthError("refused")),
+    ]
     doc = json.loads(report.json_report(outcomes))
     assert (doc["success"], doc["exit_code"]) == (False, 3)
     assert [r["org"] for r in doc["results"]] == ["uat", "prod"]
@@ -96,8 +155,10 @@ def test_json_of_several_targets_wraps_them():
 
 
 def test_junit_has_a_case_per_component_and_apex_test():
-    outcomes = [Outcome("prod", Verb.START, FAILED.id, FAILED),
-                Outcome("eu", Verb.START, error=AuthError("invalid_grant"))]  # fmt: skip
+    outcomes = [
+        Outcome("prod", Verb.START, FAILED.id, FAILED),
+        Outcome("eu", Verb.START, error=AuthError("invalid_grant")),
+    ]
     root = etree.fromstring(deploy_ci.junit_report(outcomes))
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "2", "1")
     prod, eu = root.findall("testsuite")
@@ -127,15 +188,20 @@ def test_github_annotations_escape_and_point_at_the_file():
 
 
 def test_github_summary_table():
-    text = deploy_ci.github_summary([Outcome("prod", Verb.START, FAILED.id, FAILED),
-                                     Outcome("uat", Verb.START, OK.id, OK)])  # fmt: skip
+    text = deploy_ci.github_summary(
+        [Outcome("prod", Verb.START, FAILED.id, FAILED), Outcome("uat", Verb.START, OK.id, OK)]
+    )
     assert "| prod | ❌ Failed | 1/3 | 2 | 2/2 | `0Af000000000001AAA` |" in text
     assert "| uat | ✅ Succeeded | 1/1 | 0 | 0/0 | `0Af000000000002AAA` |" in text
 
 
 def test_summary_table_aligns_targets():
-    table = report.summary_table([Outcome("uat", Verb.START, OK.id, OK),
-                                  Outcome("production", Verb.START, error=AuthError("nope"))])  # fmt: skip
+    table = report.summary_table(
+        [
+            Outcome("uat", Verb.START, OK.id, OK),
+            Outcome("production", Verb.START, error=AuthError("nope")),
+        ]
+    )
     rows = table.splitlines()
     assert rows[0].startswith("ORG         STATUS")
     assert rows[2].startswith("production  error")
@@ -150,8 +216,12 @@ def test_project_location_points_at_the_toml_entry(tmp_path):
     )
     locate = report.project_location(Path("apionly.toml"), text)
     assert locate(FAILURE) == ("apionly.toml", 6, 36)
-    other = DeployMessage(full_name="Billing API Only", component_type="Profile",
-                          problem="License mismatch", success=False)  # fmt: skip
+    other = DeployMessage(
+        full_name="Billing API Only",
+        component_type="Profile",
+        problem="License mismatch",
+        success=False,
+    )
     assert locate(other) == ("apionly.toml", 8, 1)
     unknown = DeployMessage(full_name="package.xml", file_name="package.xml", success=False)
     assert locate(unknown) == ("package.xml", None, None)

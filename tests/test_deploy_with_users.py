@@ -25,9 +25,18 @@ def test_deploy_with_users_provisions_the_sample_users_on_the_local_org(project:
     runner = CliRunner()
     deployed = runner.invoke(
         cli,
-        ["deploy", "start", "-p", str(project), "-o", "local", "--with-users",
-         "--poll-interval", "0.05"],
-    )  # fmt: skip
+        [
+            "deploy",
+            "start",
+            "-p",
+            str(project),
+            "-o",
+            "local",
+            "--with-users",
+            "--poll-interval",
+            "0.05",
+        ],
+    )
     assert deployed.exit_code == 0, deployed.stderr
     assert "erp.integration@acme.example" in deployed.stdout
     assert "billing.integration@acme.example" in deployed.stdout
@@ -44,8 +53,18 @@ def test_a_dry_run_with_users_creates_no_users(project: Path) -> None:
     runner = CliRunner()
     deployed = runner.invoke(
         cli,
-        ["deploy", "start", "-p", str(project), "-o", "local", "--with-users", "--dry-run",
-         "--poll-interval", "0.05"],
-    )  # fmt: skip
+        [
+            "deploy",
+            "start",
+            "-p",
+            str(project),
+            "-o",
+            "local",
+            "--with-users",
+            "--dry-run",
+            "--poll-interval",
+            "0.05",
+        ],
+    )
     assert deployed.exit_code == 0, deployed.stderr
     assert "erp.integration@acme.example" not in deployed.stdout

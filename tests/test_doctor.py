@@ -61,10 +61,14 @@ def test_fresh_org_answers_the_questions_and_flags_what_is_missing(project: Path
     code, checks = doctor(project)
     assert code == 1
     assert statuses(checks) == {
-        "api_access": "ok", "api_only_permission": "ok", "user_licenses": "ok",
-        "integration_license": "ok", "project_components": "problem", "users": "problem",
+        "api_access": "ok",
+        "api_only_permission": "ok",
+        "user_licenses": "ok",
+        "integration_license": "ok",
+        "project_components": "problem",
+        "users": "problem",
         "login_ip_ranges": "warning",
-    }  # fmt: skip
+    }
     assert (
         "Salesforce Integration: 0/5 used, API Only User: yes" in checks["user_licenses"]["details"]
     )
@@ -83,14 +87,19 @@ def test_after_deploy_and_apply_everything_is_right_but_the_open_erp_profile(
     code, checks = doctor(provisioned)
     assert code == 0
     assert statuses(checks) == {
-        "api_access": "ok", "api_only_permission": "ok", "user_licenses": "ok",
-        "integration_license": "ok", "project_components": "ok", "users": "ok",
+        "api_access": "ok",
+        "api_only_permission": "ok",
+        "user_licenses": "ok",
+        "integration_license": "ok",
+        "project_components": "ok",
+        "users": "ok",
         "login_ip_ranges": "warning",
-    }  # fmt: skip
+    }
     assert "PermissionSetGroup ERP_Integration: in sync" in checks["project_components"]["details"]
     assert checks["users"]["details"] == [
-        f"{BILLING}: exists, active, API-only", f"{ERP}: exists, active, API-only",
-    ]  # fmt: skip
+        f"{BILLING}: exists, active, API-only",
+        f"{ERP}: exists, active, API-only",
+    ]
     assert checks["login_ip_ranges"]["fix"].startswith("add login_ip_ranges to the user's profile")
 
 
@@ -190,11 +199,15 @@ def test_inactive_and_not_api_only_users_are_problems(
     ]
 
 
-def test_doctor_without_a_project_checks_the_org_only(tmp_path: Path, emulator: EmulatorInfo,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_doctor_without_a_project_checks_the_org_only(
+    tmp_path: Path, emulator: EmulatorInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     point_env_at(emulator, monkeypatch)
     code, checks = doctor(tmp_path)
     assert code == 0
     assert list(checks) == [
-        "api_access", "api_only_permission", "user_licenses", "integration_license",
-    ]  # fmt: skip
+        "api_access",
+        "api_only_permission",
+        "user_licenses",
+        "integration_license",
+    ]

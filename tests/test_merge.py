@@ -34,21 +34,45 @@ def node(tag: str, **children: str) -> Node:
 
 #: (model list, entry with key A, entry with key A changed, entry with key B, with key C)
 TYPED = [
-    ("user_permissions", UserPermission("A"), UserPermission("A", False),
-     UserPermission("B"), UserPermission("C")),
-    ("object_permissions", ObjectPermission("A", read=True), ObjectPermission("A", edit=True),
-     ObjectPermission("B", read=True), ObjectPermission("C", read=True)),
-    ("field_permissions", FieldPermission("X.A", readable=True),
-     FieldPermission("X.A", readable=True, editable=True), FieldPermission("X.B"),
-     FieldPermission("X.C")),
+    (
+        "user_permissions",
+        UserPermission("A"),
+        UserPermission("A", False),
+        UserPermission("B"),
+        UserPermission("C"),
+    ),
+    (
+        "object_permissions",
+        ObjectPermission("A", read=True),
+        ObjectPermission("A", edit=True),
+        ObjectPermission("B", read=True),
+        ObjectPermission("C", read=True),
+    ),
+    (
+        "field_permissions",
+        FieldPermission("X.A", readable=True),
+        FieldPermission("X.A", readable=True, editable=True),
+        FieldPermission("X.B"),
+        FieldPermission("X.C"),
+    ),
     ("class_accesses", Access("A"), Access("A", False), Access("B"), Access("C")),
     ("page_accesses", Access("A"), Access("A", False), Access("B"), Access("C")),
     ("custom_permissions", Access("A"), Access("A", False), Access("B"), Access("C")),
-    ("tabs", TabSetting("A", "DefaultOn"), TabSetting("A", "Hidden"),
-     TabSetting("B", "DefaultOff"), TabSetting("C", "DefaultOn")),
-    ("record_types", RecordTypeVisibility("A"), RecordTypeVisibility("A", visible=False),
-     RecordTypeVisibility("B"), RecordTypeVisibility("C", default=True)),
-]  # fmt: skip
+    (
+        "tabs",
+        TabSetting("A", "DefaultOn"),
+        TabSetting("A", "Hidden"),
+        TabSetting("B", "DefaultOff"),
+        TabSetting("C", "DefaultOn"),
+    ),
+    (
+        "record_types",
+        RecordTypeVisibility("A"),
+        RecordTypeVisibility("A", visible=False),
+        RecordTypeVisibility("B"),
+        RecordTypeVisibility("C", default=True),
+    ),
+]
 
 
 @pytest.mark.parametrize(("attr", "a", "a_changed", "b", "c"), TYPED, ids=[t[0] for t in TYPED])
@@ -84,8 +108,10 @@ def test_layout_assignments_are_keyed_by_layout_and_record_type() -> None:
     plain = node("layoutAssignments", layout="Account-Layout")
     typed = node("layoutAssignments", layout="Account-Layout", recordType="Account.Big")
     moved = node("layoutAssignments", layout="Account-Other", recordType="Account.Big")
-    assert (extra_key(plain), extra_key(typed)) == (("Account-Layout", ""),
-                                                    ("Account-Layout", "Account.Big"))  # fmt: skip
+    assert (extra_key(plain), extra_key(typed)) == (
+        ("Account-Layout", ""),
+        ("Account-Layout", "Account.Big"),
+    )
     merged = patch_profile(profile(extras=(plain, typed)), profile(extras=(moved,)))
     assert merged.extras == (plain, typed, moved)
     again = patch_profile(merged, profile(extras=(typed,)))
@@ -157,8 +183,9 @@ def test_patch_profile_refuses_other_kinds() -> None:
 
 @pytest.mark.parametrize("kind", [Kind.PERMISSION_SET, Kind.MUTING_PERMISSION_SET])
 def test_permission_set_deploys_replace_the_whole_set(kind: Kind) -> None:
-    old = PermissionContainer(kind=kind, name="ERP", label="ERP",
-                              user_permissions=(UserPermission("ApiEnabled"),))  # fmt: skip
+    old = PermissionContainer(
+        kind=kind, name="ERP", label="ERP", user_permissions=(UserPermission("ApiEnabled"),)
+    )
     new = PermissionContainer(
         kind=kind, name="ERP", user_permissions=(UserPermission("ViewSetup"),)
     )

@@ -75,10 +75,18 @@ def test_deploy_envelope_has_every_option_in_wsdl_order():
     opts = op.find(f"{M}DeployOptions")
     tags = [etree.QName(e).localname for e in opts]
     assert tags == [
-        "allowMissingFiles", "autoUpdatePackage", "checkOnly", "ignoreWarnings",
-        "performRetrieve", "purgeOnDelete", "rollbackOnError", "runTests", "runTests",
-        "singlePackage", "testLevel",
-    ]  # fmt: skip
+        "allowMissingFiles",
+        "autoUpdatePackage",
+        "checkOnly",
+        "ignoreWarnings",
+        "performRetrieve",
+        "purgeOnDelete",
+        "rollbackOnError",
+        "runTests",
+        "runTests",
+        "singlePackage",
+        "testLevel",
+    ]
     assert opts.findtext(f"{M}checkOnly") == "true"
     assert opts.findtext(f"{M}purgeOnDelete") == "true"
     assert opts.findtext(f"{M}rollbackOnError") == "true"
@@ -102,19 +110,34 @@ def test_session_id_is_escaped_not_interpolated():
 @pytest.mark.parametrize(
     ("envelope", "operation", "children"),
     [
-        (envelopes.check_deploy_status_envelope("s", "0Af1", include_details=True),
-         "checkDeployStatus", {"asyncProcessId": "0Af1", "includeDetails": "true"}),
+        (
+            envelopes.check_deploy_status_envelope("s", "0Af1", include_details=True),
+            "checkDeployStatus",
+            {"asyncProcessId": "0Af1", "includeDetails": "true"},
+        ),
         (envelopes.cancel_deploy_envelope("s", "0Af2"), "cancelDeploy", {"String": "0Af2"}),
-        (envelopes.deploy_recent_validation_envelope("s", "0Af3"), "deployRecentValidation",
-         {"validationId": "0Af3"}),
-        (envelopes.check_retrieve_status_envelope("s", "09S1", include_zip=True),
-         "checkRetrieveStatus", {"asyncProcessId": "09S1", "includeZip": "true"}),
-        (envelopes.read_metadata_envelope("s", "PermissionSet", ["A"]), "readMetadata",
-         {"type": "PermissionSet", "fullNames": "A"}),
-        (envelopes.describe_metadata_envelope("s", "62.0"), "describeMetadata",
-         {"asOfVersion": "62.0"}),
+        (
+            envelopes.deploy_recent_validation_envelope("s", "0Af3"),
+            "deployRecentValidation",
+            {"validationId": "0Af3"},
+        ),
+        (
+            envelopes.check_retrieve_status_envelope("s", "09S1", include_zip=True),
+            "checkRetrieveStatus",
+            {"asyncProcessId": "09S1", "includeZip": "true"},
+        ),
+        (
+            envelopes.read_metadata_envelope("s", "PermissionSet", ["A"]),
+            "readMetadata",
+            {"type": "PermissionSet", "fullNames": "A"},
+        ),
+        (
+            envelopes.describe_metadata_envelope("s", "62.0"),
+            "describeMetadata",
+            {"asOfVersion": "62.0"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_operation_envelopes(envelope, operation, children):
     """Each operation carries its arguments, and the session in the SessionHeader."""
     root = etree.fromstring(envelope)
@@ -178,8 +201,10 @@ def test_failed_deploy_with_component_failures():
     assert result.status is DeployStatus.FAILED and not result.success
     (failure,) = result.component_failures
     assert (failure.file_name, failure.problem, failure.problem_type) == (
-        "package.xml", "No package.xml found", "Error",
-    )  # fmt: skip
+        "package.xml",
+        "No package.xml found",
+        "Error",
+    )
     assert failure.line is None and failure.column is None
 
 
@@ -206,13 +231,29 @@ def test_legacy_deploy_results_read_messages_under_result(name, success, failure
     [
         ("deployResponse-Queued.xml", "deploy", "0Af3B00001CMyfASAT", False, "Queued"),
         ("retrieveResponse-InProgress.xml", "retrieve", "04sU0000000WkdIIAS", False, "InProgress"),
-        ("legacy/deployResponse-InProgress.legacy-pre29.xml", "deploy", "04sU0000000WNWoIAO", False,
-         "InProgress"),
-        ("legacy/checkStatus-done.legacy.xml", "checkStatus", "04sU0000000WNWoIAO", True, "Completed"),
-        ("legacy/checkStatus-not-done.legacy.xml", "checkStatus", "04sU0000000WNWoIAo", False,
-         "Completed"),
+        (
+            "legacy/deployResponse-InProgress.legacy-pre29.xml",
+            "deploy",
+            "04sU0000000WNWoIAO",
+            False,
+            "InProgress",
+        ),
+        (
+            "legacy/checkStatus-done.legacy.xml",
+            "checkStatus",
+            "04sU0000000WNWoIAO",
+            True,
+            "Completed",
+        ),
+        (
+            "legacy/checkStatus-not-done.legacy.xml",
+            "checkStatus",
+            "04sU0000000WNWoIAo",
+            False,
+            "Completed",
+        ),
     ],
-)  # fmt: skip
+)
 def test_async_results(name, operation, job_id, done, state):
     result = r.parse_async_result(sample(name), operation)
     assert (result.id, result.done, result.state) == (job_id, done, state)
@@ -251,14 +292,16 @@ def test_legacy_retrieve_with_zip_counts_as_succeeded():
 def test_list_metadata():
     found = r.parse_list_metadata(sample("listMetadata-response-CustomObject.xml"))
     assert [(p.full_name, p.type) for p in found] == [
-        ("ContractContactRole", "CustomObject"), ("Site", "CustomObject"),
-    ]  # fmt: skip
+        ("ContractContactRole", "CustomObject"),
+        ("Site", "CustomObject"),
+    ]
     assert found[0].id is None and found[0].namespace_prefix is None
     assert r.parse_list_metadata(sample("listMetadata-response-empty.xml")) == ()
 
 
-@pytest.mark.parametrize("name", ["describeMetadata-response.cumulusci.xml",
-                                  "describeMetadata-response.metaforce.xml"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["describeMetadata-response.cumulusci.xml", "describeMetadata-response.metaforce.xml"]
+)
 def test_describe_metadata(name):
     described = r.parse_describe_metadata(sample(name))
     assert described.types and all(t.xml_name and t.directory_name for t in described.types)
@@ -272,9 +315,12 @@ def test_describe_metadata_lists_permission_types():
 
 @pytest.mark.parametrize(
     "name",
-    ["fault-INVALID_SESSION_ID.cumulusci.xml", "fault-INVALID_SESSION_ID.partner-ns.xml",
-     "fault-INVALID_SESSION_ID.metadata-ns.jsforce-test.xml"],
-)  # fmt: skip
+    [
+        "fault-INVALID_SESSION_ID.cumulusci.xml",
+        "fault-INVALID_SESSION_ID.partner-ns.xml",
+        "fault-INVALID_SESSION_ID.metadata-ns.jsforce-test.xml",
+    ],
+)
 def test_invalid_session_faults_mean_session_expired(name):
     with pytest.raises(SessionExpired, match="Illegal Session"):
         r.parse_deploy_result(sample(name))
@@ -291,10 +337,15 @@ def test_login_faults_are_auth_errors(name):
 
 def test_every_recorded_xml_sample_is_handled_without_a_traceback():
     """Each XML sample either parses with some parser or raises a one-line ApionlyError."""
-    parsers = [r.parse_deploy_result, r.parse_retrieve_result, r.parse_list_metadata,
-               r.parse_describe_metadata, lambda d: r.parse_async_result(d, "deploy"),
-               lambda d: r.parse_async_result(d, "retrieve"),
-               lambda d: r.parse_async_result(d, "checkStatus")]  # fmt: skip
+    parsers = [
+        r.parse_deploy_result,
+        r.parse_retrieve_result,
+        r.parse_list_metadata,
+        r.parse_describe_metadata,
+        lambda d: r.parse_async_result(d, "deploy"),
+        lambda d: r.parse_async_result(d, "retrieve"),
+        lambda d: r.parse_async_result(d, "checkStatus"),
+    ]
     files = sorted(p for p in SOAP.rglob("*.xml") if not p.name.startswith("login-response"))
     assert len(files) >= 23
     for path in files:

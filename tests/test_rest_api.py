@@ -46,11 +46,20 @@ def test_query_create_update_delete_on_the_emulator(emulator: EmulatorInfo) -> N
     where = "Name = " + soql_quote("Minimum Access - API Only Integrations")
     (profile,) = client.query(soql_select("Profile", ["Id", "Name"], where))
     assert set(profile) == {"Id", "Name"}
-    user_id = client.create("User", {
-        "Username": "sync@acme.example", "LastName": "Sync", "Email": "sync@acme.example",
-        "Alias": "sync", "TimeZoneSidKey": "GMT", "LocaleSidKey": "en_US",
-        "EmailEncodingKey": "UTF-8", "LanguageLocaleKey": "en_US", "ProfileId": profile["Id"],
-    })  # fmt: skip
+    user_id = client.create(
+        "User",
+        {
+            "Username": "sync@acme.example",
+            "LastName": "Sync",
+            "Email": "sync@acme.example",
+            "Alias": "sync",
+            "TimeZoneSidKey": "GMT",
+            "LocaleSidKey": "en_US",
+            "EmailEncodingKey": "UTF-8",
+            "LanguageLocaleKey": "en_US",
+            "ProfileId": profile["Id"],
+        },
+    )
     client.update("User", user_id, {"LastName": "Sync2"})
     (psl,) = client.query("SELECT Id FROM PermissionSetLicense")
     assignment = client.create(
@@ -67,12 +76,20 @@ def test_salesforce_errors_become_typed_errors(emulator: EmulatorInfo) -> None:
     """DUPLICATE_USERNAME and NOT_FOUND keep Salesforce's code, message and fields."""
     client = client_for(emulator)
     with pytest.raises(DuplicateUsername) as caught:
-        client.create("User", {
-            "Username": emulator.username, "LastName": "X", "Email": "x@acme.example",
-            "Alias": "x", "TimeZoneSidKey": "GMT", "LocaleSidKey": "en_US",
-            "EmailEncodingKey": "UTF-8", "LanguageLocaleKey": "en_US",
-            "ProfileId": client.query("SELECT Id FROM Profile")[0]["Id"],
-        })  # fmt: skip
+        client.create(
+            "User",
+            {
+                "Username": emulator.username,
+                "LastName": "X",
+                "Email": "x@acme.example",
+                "Alias": "x",
+                "TimeZoneSidKey": "GMT",
+                "LocaleSidKey": "en_US",
+                "EmailEncodingKey": "UTF-8",
+                "LanguageLocaleKey": "en_US",
+                "ProfileId": client.query("SELECT Id FROM Profile")[0]["Id"],
+            },
+        )
     assert caught.value.code == "DUPLICATE_USERNAME"
     assert caught.value.fields == ("Username",)
     assert caught.value.exit_code == ExitCode.FAILED
@@ -114,10 +131,16 @@ def test_describe_of_permission_set_lists_api_user_only(emulator: EmulatorInfo) 
 
 def test_query_follows_next_records_url() -> None:
     client, adapter = scripted(
-        (200, {"done": False, "nextRecordsUrl": "/services/data/v62.0/query/01g-2000",
-               "records": [{"attributes": {"type": "User"}, "Id": "1"}]}),
+        (
+            200,
+            {
+                "done": False,
+                "nextRecordsUrl": "/services/data/v62.0/query/01g-2000",
+                "records": [{"attributes": {"type": "User"}, "Id": "1"}],
+            },
+        ),
         (200, {"done": True, "records": [{"attributes": {"type": "User"}, "Id": "2"}]}),
-    )  # fmt: skip
+    )
     assert client.query("SELECT Id FROM User") == [{"Id": "1"}, {"Id": "2"}]
     assert (
         adapter.sent[1].url == "https://acme.my.salesforce.com/services/data/v62.0/query/01g-2000"
@@ -127,22 +150,45 @@ def test_query_follows_next_records_url() -> None:
 
 def test_composite_sends_references_and_maps_each_outcome() -> None:
     halted = [{"errorCode": "PROCESSING_HALTED", "message": "rolled back"}]
-    client, adapter = scripted((200, {"compositeResponse": [
-        {"referenceId": "r1", "httpStatusCode": 400, "body": halted},
-        {"referenceId": "r0", "httpStatusCode": 201, "body": {"id": "005x", "success": True}},
-    ]}))  # fmt: skip
+    client, adapter = scripted(
+        (
+            200,
+            {
+                "compositeResponse": [
+                    {"referenceId": "r1", "httpStatusCode": 400, "body": halted},
+                    {
+                        "referenceId": "r0",
+                        "httpStatusCode": 201,
+                        "body": {"id": "005x", "success": True},
+                    },
+                ]
+            },
+        )
+    )
     answers = client.composite(
-        [SubRequest("POST", "sobjects/User", {"LastName": "A"}),
-         SubRequest("DELETE", "sobjects/PermissionSetAssignment/0Pa1")],
+        [
+            SubRequest("POST", "sobjects/User", {"LastName": "A"}),
+            SubRequest("DELETE", "sobjects/PermissionSetAssignment/0Pa1"),
+        ],
         all_or_none=True,
-    )  # fmt: skip
+    )
     sent = json.loads(adapter.sent[0].body or b"")
-    assert sent == {"allOrNone": True, "compositeRequest": [
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/User", "referenceId": "r0",
-         "body": {"LastName": "A"}},
-        {"method": "DELETE", "url": "/services/data/v62.0/sobjects/PermissionSetAssignment/0Pa1",
-         "referenceId": "r1"},
-    ]}  # fmt: skip
+    assert sent == {
+        "allOrNone": True,
+        "compositeRequest": [
+            {
+                "method": "POST",
+                "url": "/services/data/v62.0/sobjects/User",
+                "referenceId": "r0",
+                "body": {"LastName": "A"},
+            },
+            {
+                "method": "DELETE",
+                "url": "/services/data/v62.0/sobjects/PermissionSetAssignment/0Pa1",
+                "referenceId": "r1",
+            },
+        ],
+    }
     assert answers[0].record_id == "005x" and answers[0].error is None
     assert answers[1].error is not None and answers[1].error.code == "PROCESSING_HALTED"
 
@@ -156,17 +202,33 @@ def test_more_than_25_subrequests_is_a_bug() -> None:
 @pytest.mark.parametrize(
     ("status", "payload", "kind", "code"),
     [
-        (400, [{"errorCode": "DUPLICATE_USERNAME", "message": "Duplicate Username."}],
-         DuplicateUsername, "DUPLICATE_USERNAME"),
-        (400, [{"errorCode": "LICENSE_LIMIT_EXCEEDED", "message": "License Limit Exceeded"}],
-         LicenseLimitExceeded, "LICENSE_LIMIT_EXCEEDED"),
-        (403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit"}],
-         RestRemoteError, "REQUEST_LIMIT_EXCEEDED"),
+        (
+            400,
+            [{"errorCode": "DUPLICATE_USERNAME", "message": "Duplicate Username."}],
+            DuplicateUsername,
+            "DUPLICATE_USERNAME",
+        ),
+        (
+            400,
+            [{"errorCode": "LICENSE_LIMIT_EXCEEDED", "message": "License Limit Exceeded"}],
+            LicenseLimitExceeded,
+            "LICENSE_LIMIT_EXCEEDED",
+        ),
+        (
+            403,
+            [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit"}],
+            RestRemoteError,
+            "REQUEST_LIMIT_EXCEEDED",
+        ),
         (404, None, NotFound, "HTTP_404"),
-        (400, {"error": "invalid_grant", "error_description": "expired"}, RestApiError,
-         "invalid_grant"),
+        (
+            400,
+            {"error": "invalid_grant", "error_description": "expired"},
+            RestApiError,
+            "invalid_grant",
+        ),
     ],
-)  # fmt: skip
+)
 def test_error_shapes(status: int, payload: Any, kind: type[Exception], code: str) -> None:
     error = error_from(status, payload, what="POST sobjects/User")
     assert type(error) is kind

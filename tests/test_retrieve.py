@@ -30,9 +30,8 @@ from apionly_deploy.salesforce.retrieve.files import (
 REAL = Path(__file__).parent / "fixtures" / "real-metadata"
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-project"
 REAL_FILES = sorted(
-    p for p in REAL.iterdir()
-    if p.suffix != ".md" and "mutingpermissionset" not in p.name
-)  # fmt: skip
+    p for p in REAL.iterdir() if p.suffix != ".md" and "mutingpermissionset" not in p.name
+)
 
 
 def make_zip(entries: dict[str, bytes]) -> bytes:
@@ -67,13 +66,17 @@ def test_not_a_zip_is_a_content_error():
 
 
 def test_permission_files_and_layouts():
-    files = unpack(make_zip({
-        "package.xml": b"<Package/>",
-        "permissionsets/ERP.permissionset": b"ps",
-        "profiles/System Administrator %28non-API user%29.profile": b"pr",
-        "permissionsetgroups/G.permissionsetgroup": b"g",
-        "objects/Account.object": b"o",
-    }))  # fmt: skip
+    files = unpack(
+        make_zip(
+            {
+                "package.xml": b"<Package/>",
+                "permissionsets/ERP.permissionset": b"ps",
+                "profiles/System Administrator %28non-API user%29.profile": b"pr",
+                "permissionsetgroups/G.permissionsetgroup": b"g",
+                "objects/Account.object": b"o",
+            }
+        )
+    )
     found = permission_files(files)
     assert set(found) == {
         (Kind.PERMISSION_SET, "ERP"),
@@ -107,8 +110,12 @@ def test_write_files_stays_inside_and_replaces_atomically(tmp_path):
 def permissions(component: Component) -> dict[str, object]:
     """The permissions a project file can express, for round-trip comparison."""
     if not isinstance(component, PermissionContainer):
-        return {"sets": component.permission_sets, "muting": component.muting_permission_sets,
-                "label": component.label, "description": component.description}  # fmt: skip
+        return {
+            "sets": component.permission_sets,
+            "muting": component.muting_permission_sets,
+            "label": component.label,
+            "description": component.description,
+        }
     return {
         "users": {p.name: p.enabled for p in component.user_permissions},
         "objects": {o.object: o.granted() for o in component.object_permissions},
@@ -117,14 +124,15 @@ def permissions(component: Component) -> dict[str, object]:
         "pages": {a.name: a.enabled for a in component.page_accesses},
         "custom": {a.name: a.enabled for a in component.custom_permissions},
         "tabs": {t.tab: t.visibility for t in component.tabs},
-        "record_types": {r.record_type: (r.visible, bool(r.default))
-                         for r in component.record_types},
+        "record_types": {
+            r.record_type: (r.visible, bool(r.default)) for r in component.record_types
+        },
         "ips": [(r.start, r.end, r.description) for r in component.login_ip_ranges],
         "hours": dict(component.login_hours.hours) if component.login_hours else {},
         "license": component.license,
         "user_license": component.user_license,
         "description": component.description,
-    }  # fmt: skip
+    }
 
 
 def load_back(tmp_path: Path, text: str) -> dict[tuple[Kind, str], Component]:
@@ -170,8 +178,9 @@ def test_add_to_project_appends_only_what_is_missing(tmp_path):
     extra = parse_component_file(
         next(p for p in REAL_FILES if "dreamhouse" in p.name), name="dreamhouse"
     )
-    converted, skipped = add_to_project(tmp_path / "apionly.toml", (*bundle.components, extra),
-                                        api_version="62.0", origin="org uat")  # fmt: skip
+    converted, skipped = add_to_project(
+        tmp_path / "apionly.toml", (*bundle.components, extra), api_version="62.0", origin="org uat"
+    )
     after = (tmp_path / "apionly.toml").read_text()
     assert after.startswith(before)
     assert "[permission_sets.dreamhouse]" in after and "# Retrieved from org uat" in after
@@ -195,15 +204,23 @@ def test_retrieve_from_the_org_and_import_round_trip(emulator, tmp_path):
     org = local_org_config(emulator)
     http = http_for(org)
     session = login(org, http, environ={})
-    client = MetadataClient(http, instance_url=session.instance_url,
-                            access_token=session.access_token, api_version="62.0")  # fmt: skip
+    client = MetadataClient(
+        http,
+        instance_url=session.instance_url,
+        access_token=session.access_token,
+        api_version="62.0",
+    )
     job = client.deploy(from_project(SAMPLE, org=None).zip_bytes, DeployOptions())
     assert wait_for_deploy(client, job.id, timeout=60, sleep=lambda s: None).success
 
     sample = {(c.kind, c.name): c for c in build_bundle(load_project(SAMPLE)).components}
-    selection = Selection({Kind.PERMISSION_SET: ["ERP_Accounts", "ERP_Orders"],
-                           Kind.PROFILE: ["Billing API Only"],
-                           Kind.PERMISSION_SET_GROUP: ["ERP_Integration"]})  # fmt: skip
+    selection = Selection(
+        {
+            Kind.PERMISSION_SET: ["ERP_Accounts", "ERP_Orders"],
+            Kind.PROFILE: ["Billing API Only"],
+            Kind.PERMISSION_SET_GROUP: ["ERP_Integration"],
+        }
+    )
     got = retrieve_into(client, selection, out_dir=tmp_path / "files", sleep=lambda s: None)
     assert {(c.kind, c.name) for c in got.components} == set(sample)
     assert (
@@ -225,8 +242,19 @@ def test_retrieve_command(tmp_path):
     runner = CliRunner()
     deployed = runner.invoke(cli, ["deploy", "start", "-p", str(project), "-o", "local"])
     assert deployed.exit_code == 0, deployed.output
-    result = runner.invoke(cli, ["retrieve", "-p", str(project), "-o", "local",
-                                 "--permission-set", "ERP_Orders", "--to-config"])  # fmt: skip
+    result = runner.invoke(
+        cli,
+        [
+            "retrieve",
+            "-p",
+            str(project),
+            "-o",
+            "local",
+            "--permission-set",
+            "ERP_Orders",
+            "--to-config",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         f"retrieved 1 component(s) from local into {project}/retrieved/local\n"

@@ -76,11 +76,17 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         """)
     (user,) = users_of(tmp_path, text)
     assert user.managed_fields() == {
-        "LastName": "Integration", "Email": "owners@acme.example", "FirstName": "ERP",
-        "Alias": "erp1", "TimeZoneSidKey": "Europe/Paris", "LocaleSidKey": "fr_FR",
-        "LanguageLocaleKey": "fr", "EmailEncodingKey": "ISO-8859-1",
-        "FederationIdentifier": "erp-sso", "IsActive": False,
-    }  # fmt: skip
+        "LastName": "Integration",
+        "Email": "owners@acme.example",
+        "FirstName": "ERP",
+        "Alias": "erp1",
+        "TimeZoneSidKey": "Europe/Paris",
+        "LocaleSidKey": "fr_FR",
+        "LanguageLocaleKey": "fr",
+        "EmailEncodingKey": "ISO-8859-1",
+        "FederationIdentifier": "erp-sso",
+        "IsActive": False,
+    }
     assert user.user_license == "Salesforce Integration"
     assert user.permission_sets == ("Extra",)
     assert user.permission_set_groups == ("ERP_Integration",)

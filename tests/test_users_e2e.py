@@ -52,10 +52,14 @@ def assigned(emulator: EmulatorInfo, username: str) -> dict[str, set[str]]:
     sets = records(emulator, "PermissionSetAssignment", AssigneeId=user["Id"])
     return {
         "sets": {names[a["PermissionSetId"]] for a in sets if not a.get("PermissionSetGroupId")},
-        "groups": {groups[a["PermissionSetGroupId"]] for a in sets if a.get("PermissionSetGroupId")},
-        "psls": {psls[a["PermissionSetLicenseId"]] for a in records(
-            emulator, "PermissionSetLicenseAssign", AssigneeId=user["Id"])},
-    }  # fmt: skip
+        "groups": {
+            groups[a["PermissionSetGroupId"]] for a in sets if a.get("PermissionSetGroupId")
+        },
+        "psls": {
+            psls[a["PermissionSetLicenseId"]]
+            for a in records(emulator, "PermissionSetLicenseAssign", AssigneeId=user["Id"])
+        },
+    }
 
 
 def test_plan_then_apply_creates_the_sample_users_and_a_second_apply_is_all_no_ops(
@@ -64,8 +68,14 @@ def test_plan_then_apply_creates_the_sample_users_and_a_second_apply_is_all_no_o
     """The README's job: deploy, then provision both users; running it again changes nothing."""
     code, plan = users_json(deployed, "plan")
     assert code == 0
-    assert plan["summary"] == {"create": 2, "update": 0, "no-op": 0, "deactivate": 0,
-                               "steps": 4, "problems": 0}  # fmt: skip
+    assert plan["summary"] == {
+        "create": 2,
+        "update": 0,
+        "no-op": 0,
+        "deactivate": 0,
+        "steps": 4,
+        "problems": 0,
+    }
     assert [(s["kind"], s["target"]) for u in plan["users"] for s in u["steps"]] == [
         ("create", "Billing API Only"),
         ("create", "Minimum Access - API Only Integrations"),
@@ -78,8 +88,10 @@ def test_plan_then_apply_creates_the_sample_users_and_a_second_apply_is_all_no_o
     erp = org_user(emulator, ERP)
     assert erp is not None and erp["IsActive"] is True and erp["Alias"] == "erpint"
     assert assigned(emulator, ERP) == {
-        "sets": set(), "groups": {"ERP_Integration"}, "psls": {"SalesforceAPIIntegrationPsl"},
-    }  # fmt: skip
+        "sets": set(),
+        "groups": {"ERP_Integration"},
+        "psls": {"SalesforceAPIIntegrationPsl"},
+    }
     assert org_user(emulator, BILLING) is not None
     code, again = users_json(deployed, "apply")
     assert code == 0
@@ -93,11 +105,11 @@ def test_apply_follows_changes_in_the_file(deployed: Path, emulator: EmulatorInf
     """An edited field is an update; a group swapped for a set is an unassign plus an assign."""
     assert invoke("users", "apply", "-p", str(deployed), "-o", "env").exit_code == 0
     path = deployed / "apionly.toml"
-    path.write_text(path.read_text().replace(
-        'alias = "erpint"\n', 'alias = "erp2"\ntime_zone = "Europe/Paris"\n'
-    ).replace(
-        'permission_set_groups = ["ERP_Integration"]', 'permission_sets = ["ERP_Orders"]'
-    ))  # fmt: skip
+    path.write_text(
+        path.read_text()
+        .replace('alias = "erpint"\n', 'alias = "erp2"\ntime_zone = "Europe/Paris"\n')
+        .replace('permission_set_groups = ["ERP_Integration"]', 'permission_sets = ["ERP_Orders"]')
+    )
     code, result = users_json(deployed, "apply")
     assert code == 0
     assert [(s["kind"], s["outcome"]) for s in result["steps"]] == [
@@ -186,11 +198,20 @@ def test_username_taken_between_plan_and_apply_is_explained(
     users = provision.load_users_project(deployed, org="env")
     with provision.open_org(users.project, "env") as clients:
         plan = provision.plan_for(users, clients)
-        clients.rest.create("User", {
-            "Username": ERP, "LastName": "Someone", "Email": "x@other.example", "Alias": "x",
-            "TimeZoneSidKey": "GMT", "LocaleSidKey": "en_US", "EmailEncodingKey": "UTF-8",
-            "LanguageLocaleKey": "en_US", "ProfileId": plan.steps[1].target_id,
-        })  # fmt: skip
+        clients.rest.create(
+            "User",
+            {
+                "Username": ERP,
+                "LastName": "Someone",
+                "Email": "x@other.example",
+                "Alias": "x",
+                "TimeZoneSidKey": "GMT",
+                "LocaleSidKey": "en_US",
+                "EmailEncodingKey": "UTF-8",
+                "LanguageLocaleKey": "en_US",
+                "ProfileId": plan.steps[1].target_id,
+            },
+        )
         result = apply_plan(clients.rest, plan)
     assert not result.ok
     first = result.results[0]
@@ -204,8 +225,9 @@ def test_username_taken_between_plan_and_apply_is_explained(
     assert failed[0].message is not None
     assert "is taken, most likely in another Salesforce org" in failed[0].message
     assert [r.step.kind.value for r in result.of(StepOutcome.NOT_ATTEMPTED)][-2:] == [
-        "assign_permission_set_license", "assign_permission_set_group",
-    ]  # fmt: skip
+        "assign_permission_set_license",
+        "assign_permission_set_group",
+    ]
 
 
 def test_a_failure_mid_apply_says_what_was_done_and_a_rerun_finishes(
@@ -241,8 +263,7 @@ def test_deploy_with_users_applies_after_a_real_deploy_only(
     import os
 
     succeeded = DeployResult("0Af1", DeployStatus.SUCCEEDED, True, True, check_only=check_only)
-    action = with_users(lambda run: Outcome(run.conn.name, Verb.START, "0Af1", succeeded),
-                        deployed)  # fmt: skip
+    action = with_users(lambda run: Outcome(run.conn.name, Verb.START, "0Af1", succeeded), deployed)
     with connect(org_from_env(os.environ), project_dir=deployed) as connection:
         outcome = action(SimpleNamespace(conn=connection))
     assert outcome.error is None
@@ -251,8 +272,9 @@ def test_deploy_with_users_applies_after_a_real_deploy_only(
     assert printed.endswith("Applied 4 of 4 step(s).\n") or (check_only and printed == "")
 
 
-def test_sandbox_gets_its_username_suffix(tmp_path: Path, emulator: EmulatorInfo,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_sandbox_gets_its_username_suffix(
+    tmp_path: Path, emulator: EmulatorInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`[orgs.uat.vars] username_suffix = ".uat"`: the same file, a different username."""
     monkeypatch.setenv("UAT_TOKEN", emulator.new_access_token())
     (tmp_path / "apionly.toml").write_text(

@@ -49,19 +49,28 @@ MANAGED = Managed(
     group_members=(("ERP_Integration", ("ERP_Accounts", "ERP_Orders")),),
 )
 ERP = DesiredUser(
-    username="erp@acme.example", declared_as="erp@acme.example", last_name="Integration",
-    email="owners@acme.example", profile="Minimum Access - API Only Integrations",
+    username="erp@acme.example",
+    declared_as="erp@acme.example",
+    last_name="Integration",
+    email="owners@acme.example",
+    profile="Minimum Access - API Only Integrations",
     permission_set_licenses=("SalesforceAPIIntegrationPsl",),
     permission_set_groups=("ERP_Integration",),
-)  # fmt: skip
+)
 BILLING = DesiredUser(
-    username="billing@acme.example", declared_as="billing@acme.example", last_name="Billing",
-    email="owners@acme.example", profile="Billing API Only",
-)  # fmt: skip
+    username="billing@acme.example",
+    declared_as="billing@acme.example",
+    last_name="Billing",
+    email="owners@acme.example",
+    profile="Billing API Only",
+)
 ERP_USER_FIELDS = {
-    "Username": "erp@acme.example", "LastName": "Integration", "Email": "Owners@Acme.example",
-    "IsActive": True, "TimeZoneSidKey": "America/New_York",
-}  # fmt: skip
+    "Username": "erp@acme.example",
+    "LastName": "Integration",
+    "Email": "Owners@Acme.example",
+    "IsActive": True,
+    "TimeZoneSidKey": "America/New_York",
+}
 
 
 def with_user(state: OrgState, user: OrgUser, *, sets=(), groups=(), psls=()) -> OrgState:  # type: ignore[no-untyped-def]
@@ -125,8 +134,10 @@ def test_changed_fields_and_extra_assignments_become_update_and_unassigns() -> N
         ("TimeZoneSidKey", "America/New_York", "Europe/Paris"),
     }
     assert (unassign.kind, unassign.target, unassign.record_id) == (
-        StepKind.UNASSIGN_SET, "Reports", "0Pa00",
-    )  # fmt: skip
+        StepKind.UNASSIGN_SET,
+        "Reports",
+        "0Pa00",
+    )
     assert (assign.kind, assign.target) == (StepKind.ASSIGN_GROUP, "ERP_Integration")
 
 
@@ -143,10 +154,12 @@ def test_profile_change_is_an_update_by_name() -> None:
 def test_missing_profile_set_group_and_license_are_problems_with_suggestions() -> None:
     """Every name the org lacks is reported at once, with a did-you-mean."""
     wanted = dataclasses.replace(
-        ERP, profile="Minimum Access - API Only Integration",
+        ERP,
+        profile="Minimum Access - API Only Integration",
         permission_set_licenses=("SalesforceAPIIntegrationPls",),
-        permission_sets=("ERP_Acounts",), permission_set_groups=("ERP_Integratio",),
-    )  # fmt: skip
+        permission_sets=("ERP_Acounts",),
+        permission_set_groups=("ERP_Integratio",),
+    )
     plan = plan_users([wanted], STATE, org="prod", managed=MANAGED)
     assert plan.problems == (
         "erp@acme.example: profile 'Minimum Access - API Only Integration' is not in the org "
@@ -223,8 +236,9 @@ def _undeclared(state: OrgState) -> OrgState:
 
 
 def test_undeclared_holders_are_only_noted_without_prune() -> None:
-    plan = plan_users([], _undeclared(STATE), org="prod", managed=MANAGED,
-                      session_username="CI@acme.example")  # fmt: skip
+    plan = plan_users(
+        [], _undeclared(STATE), org="prod", managed=MANAGED, session_username="CI@acme.example"
+    )
     assert [(u.username, u.action) for u in plan.users] == [("old@acme.example", UserAction.NO_OP)]
     assert "--prune` would deactivate it" in plan.users[0].notes[0]
     assert plan.steps == ()
@@ -232,10 +246,18 @@ def test_undeclared_holders_are_only_noted_without_prune() -> None:
 
 def test_prune_deactivates_api_only_holders_never_humans_or_the_session_user() -> None:
     """A human admin holding the project's set is not API-only, so it is never pruned."""
-    plan = plan_users([], _undeclared(STATE), org="prod", managed=MANAGED, prune=True,
-                      session_username="ci@acme.example")  # fmt: skip
+    plan = plan_users(
+        [],
+        _undeclared(STATE),
+        org="prod",
+        managed=MANAGED,
+        prune=True,
+        session_username="ci@acme.example",
+    )
     (step,) = plan.steps
     assert (step.kind, step.username, step.phase) == (
-        StepKind.DEACTIVATE, "old@acme.example", Phase.PRUNE,
-    )  # fmt: skip
+        StepKind.DEACTIVATE,
+        "old@acme.example",
+        Phase.PRUNE,
+    )
     assert [(f.field, f.after) for f in step.fields] == [("IsActive", False)]

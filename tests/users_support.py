@@ -60,9 +60,10 @@ def org_user(emulator: EmulatorInfo, username: str) -> dict[str, Any] | None:
 
 def records(emulator: EmulatorInfo, sobject: str, **match: Any) -> list[dict[str, Any]]:
     return [
-        r for r in emulator.org.store.records(sobject)
+        r
+        for r in emulator.org.store.records(sobject)
         if all(r.get(k) == v for k, v in match.items())
-    ]  # fmt: skip
+    ]
 
 
 def set_fields(emulator: EmulatorInfo, sobject: str, match: dict[str, Any], **fields: Any) -> None:

@@ -27,19 +27,42 @@ TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsIn
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         project_option(),
-        click.option("-o", "--target-org", "orgs", multiple=True, required=True, metavar="ORG",
-                     help="Org from [orgs.NAME], 'local' (built-in emulator) or 'env' "
-                          "(APIONLY_* variables). Repeat to deploy to several orgs at once."),
-        click.option("--wait", "wait_minutes", type=click.FloatRange(min=0), default=33.0,
-                     show_default=True, metavar="MIN", help="Give up following after MIN minutes "
-                     "(exit 4; the deploy goes on in the org)."),
-        click.option("--poll-interval", default="0.2:2", show_default=True, metavar="FIRST[:MAX]",
-                     envvar="APIONLY_POLL_INTERVAL", show_envvar=True,
-                     help="Seconds between status checks: the first, growing 1.5x up to MAX."),
+        click.option(
+            "-o",
+            "--target-org",
+            "orgs",
+            multiple=True,
+            required=True,
+            metavar="ORG",
+            help="Org from [orgs.NAME], 'local' (built-in emulator) or 'env' "
+            "(APIONLY_* variables). Repeat to deploy to several orgs at once.",
+        ),
+        click.option(
+            "--wait",
+            "wait_minutes",
+            type=click.FloatRange(min=0),
+            default=33.0,
+            show_default=True,
+            metavar="MIN",
+            help="Give up following after MIN minutes (exit 4; the deploy goes on in the org).",
+        ),
+        click.option(
+            "--poll-interval",
+            default="0.2:2",
+            show_default=True,
+            metavar="FIRST[:MAX]",
+            envvar="APIONLY_POLL_INTERVAL",
+            show_envvar=True,
+            help="Seconds between status checks: the first, growing 1.5x up to MAX.",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
-        click.option("--junit", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-                     help="Write JUnit XML: one test case per component and per Apex test."),
-    ]  # fmt: skip
+        click.option(
+            "--junit",
+            type=click.Path(path_type=Path, dir_okay=False),
+            metavar="FILE",
+            help="Write JUnit XML: one test case per component and per Apex test.",
+        ),
+    ]
     for option in reversed(options):
         func = option(func)
     return func
@@ -47,20 +70,40 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _payload_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--zip", "zip_file", type=click.Path(path_type=Path, dir_okay=False,
-                     exists=True), help="Deploy this zip instead of the project."),
-        click.option("--metadata-dir", type=click.Path(path_type=Path, file_okay=False,
-                     exists=True), help="Deploy this Metadata API folder instead of the project."),
-        click.option("-l", "--test-level", type=click.Choice(TEST_LEVELS),
-                     help="Apex tests to run (default: the org's own default)."),
-        click.option("-t", "--tests", multiple=True, metavar="CLASS",
-                     help="Apex test class to run (implies RunSpecifiedTests; repeatable)."),
+        click.option(
+            "--zip",
+            "zip_file",
+            type=click.Path(path_type=Path, dir_okay=False, exists=True),
+            help="Deploy this zip instead of the project.",
+        ),
+        click.option(
+            "--metadata-dir",
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            help="Deploy this Metadata API folder instead of the project.",
+        ),
+        click.option(
+            "-l",
+            "--test-level",
+            type=click.Choice(TEST_LEVELS),
+            help="Apex tests to run (default: the org's own default).",
+        ),
+        click.option(
+            "-t",
+            "--tests",
+            multiple=True,
+            metavar="CLASS",
+            help="Apex test class to run (implies RunSpecifiedTests; repeatable).",
+        ),
         click.option("--ignore-warnings", is_flag=True, help="Deploy even with warnings."),
-        click.option("--purge-on-delete", is_flag=True,
-                     help="Delete components for good instead of into the recycle bin."),
-        click.option("--async", "detach", is_flag=True,
-                     help="Print the job id and return without waiting."),
-    ]  # fmt: skip
+        click.option(
+            "--purge-on-delete",
+            is_flag=True,
+            help="Delete components for good instead of into the recycle bin.",
+        ),
+        click.option(
+            "--async", "detach", is_flag=True, help="Print the job id and return without waiting."
+        ),
+    ]
     for option in reversed(options):
         func = option(func)
     return func
@@ -186,8 +229,9 @@ def _start(
     )
     project_dir: Path = kw["project_dir"]
     orgs = _orgs(project_dir, kw["orgs"])
-    payloads = {o.name: _payload(project_dir, o.name, kw["zip_file"], kw["metadata_dir"])
-                for o in orgs}  # fmt: skip
+    payloads = {
+        o.name: _payload(project_dir, o.name, kw["zip_file"], kw["metadata_dir"]) for o in orgs
+    }
 
     def deploy_action(run: TargetRun) -> Outcome:
         return run.start(payloads[run.org], options, detach=kw["detach"])
@@ -209,8 +253,10 @@ def _job_verb(name: str, job_id: str | None, *, detach: bool = False, **kw: Any)
     orgs = _orgs(project_dir, kw["orgs"])
     store = JobStore(project_dir if project_dir.is_dir() else project_dir.parent)
     if job_id is None:
-        ids = {o.name: store.latest(o.name, kind="validate" if name == "quick" else None).id
-               for o in orgs}  # fmt: skip
+        ids = {
+            o.name: store.latest(o.name, kind="validate" if name == "quick" else None).id
+            for o in orgs
+        }
     else:
         ids = {o.name: job_id for o in orgs}
 
@@ -223,25 +269,40 @@ def _job_verb(name: str, job_id: str | None, *, detach: bool = False, **kw: Any)
     _run(orgs, action, Verb(name), None, **kw)
 
 
-def _run(targets: list[OrgConfig], action: Callable[[TargetRun], Outcome], verb: Any,
-         payload: Payload | None, **kw: Any) -> None:  # fmt: skip
+def _run(
+    targets: list[OrgConfig],
+    action: Callable[[TargetRun], Outcome],
+    verb: Any,
+    payload: Payload | None,
+    **kw: Any,
+) -> None:
     from apionly_deploy.cli.deploy_output import Progress, emit
     from apionly_deploy.salesforce.deploy import Hooks, Plan, run_targets
 
     project_dir: Path = kw["project_dir"]
     root = project_dir if project_dir.is_dir() else project_dir.parent
-    progress = Progress(stream=sys.stderr, live=sys.stderr.isatty() and len(targets) == 1,
-                        prefix=len(targets) > 1, clock=time.monotonic)  # fmt: skip
-    plan = Plan(project_dir=root, verb=verb, wait=kw["wait_minutes"] * 60,
-                api_version=payload.api_version if payload else None)  # fmt: skip
-    hooks = Hooks(on_status=progress.status, on_event=progress.event,
-                  policy=_policy(kw["poll_interval"]))  # fmt: skip
+    progress = Progress(
+        stream=sys.stderr,
+        live=sys.stderr.isatty() and len(targets) == 1,
+        prefix=len(targets) > 1,
+        clock=time.monotonic,
+    )
+    plan = Plan(
+        project_dir=root,
+        verb=verb,
+        wait=kw["wait_minutes"] * 60,
+        api_version=payload.api_version if payload else None,
+    )
+    hooks = Hooks(
+        on_status=progress.status, on_event=progress.event, policy=_policy(kw["poll_interval"])
+    )
     try:
         outcomes = run_targets(targets, action, plan, hooks)
     finally:
         progress.close()
-    code = emit(outcomes, payload=payload, project_dir=root, as_json=kw["as_json"],
-                junit=kw["junit"])  # fmt: skip
+    code = emit(
+        outcomes, payload=payload, project_dir=root, as_json=kw["as_json"], junit=kw["junit"]
+    )
     click.get_current_context().exit(code)
 
 

@@ -19,8 +19,9 @@ from apionly_deploy.salesforce.metadata_api import DeployResult
 class Progress:
     """A live line on a terminal; otherwise one line per visible change."""
 
-    def __init__(self, *, stream: TextIO, live: bool, prefix: bool,
-                 clock: Callable[[], float]) -> None:  # fmt: skip
+    def __init__(
+        self, *, stream: TextIO, live: bool, prefix: bool, clock: Callable[[], float]
+    ) -> None:
         self.stream = stream
         self.live = live
         self.prefix = prefix
@@ -90,8 +91,14 @@ def locator(payload: Payload | None) -> report.Locate:
     return report.plain_location()
 
 
-def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: Path,
-         as_json: bool, junit: Path | None) -> ExitCode:  # fmt: skip
+def emit(
+    outcomes: Sequence[Outcome],
+    *,
+    payload: Payload | None,
+    project_dir: Path,
+    as_json: bool,
+    junit: Path | None,
+) -> ExitCode:
     """Print results, write report files, and return the exit code (single-target errors raise)."""
     locate = locator(payload)
     if junit is not None:
@@ -114,8 +121,9 @@ def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: P
     return overall_exit_code(outcomes)
 
 
-def _github(outcomes: Sequence[Outcome], locate: report.Locate, *,
-            annotations_to_stderr: bool) -> None:  # fmt: skip
+def _github(
+    outcomes: Sequence[Outcome], locate: report.Locate, *, annotations_to_stderr: bool
+) -> None:
     annotations = deploy_ci.github_annotations(outcomes, locate=locate)
     if annotations:
         click.echo(annotations, err=annotations_to_stderr)

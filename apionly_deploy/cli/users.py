@@ -19,15 +19,21 @@ from apionly_deploy.users.doctor import Status
 
 _project = project_option()
 _org = click.option(
-    "-o", "--target-org", "org", required=True, envvar="APIONLY_TARGET_ORG", show_envvar=True,
+    "-o",
+    "--target-org",
+    "org",
+    required=True,
+    envvar="APIONLY_TARGET_ORG",
+    show_envvar=True,
     help="Org: local, env, or a name from [orgs.NAME].",
-)  # fmt: skip
+)
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 _prune = click.option(
-    "--prune", is_flag=True,
+    "--prune",
+    is_flag=True,
     help="Deactivate API-only users that hold the project's access but are not in the file "
     "(never deletes).",
-)  # fmt: skip
+)
 
 
 @cli.group()

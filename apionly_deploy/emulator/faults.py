@@ -49,9 +49,13 @@ class FaultPlan:
         return rule
 
     def latency(
-        self, seconds: float, *, match: str | None = None, times: int | None = None,
+        self,
+        seconds: float,
+        *,
+        match: str | None = None,
+        times: int | None = None,
         after: int = 0,
-    ) -> FaultRule:  # fmt: skip
+    ) -> FaultRule:
         """Delay matching calls by ``seconds`` before answering."""
         return self.add(FaultRule(FaultKind.LATENCY, match, times, seconds=seconds, after=after))
 
@@ -68,9 +72,13 @@ class FaultPlan:
         return self.add(FaultRule(FaultKind.LOST_RESPONSE, match, times, after=after))
 
     def http_error(
-        self, status: int = 500, *, match: str | None = None, times: int | None = 1,
+        self,
+        status: int = 500,
+        *,
+        match: str | None = None,
+        times: int | None = 1,
         after: int = 0,
-    ) -> FaultRule:  # fmt: skip
+    ) -> FaultRule:
         """Answer with an HTTP error page (500, 502, 503...)."""
         return self.add(FaultRule(FaultKind.HTTP_ERROR, match, times, status=status, after=after))
 

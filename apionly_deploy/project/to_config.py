@@ -106,24 +106,32 @@ def _container(c: PermissionContainer) -> dict[str, object]:
     head: dict[str, object] = (
         {"user_license": c.user_license, "custom": False if c.custom is False else None}
         if profile
-        else {"label": c.label, "license": c.license,
-              "activation_required": True if c.has_activation_required else None}
-    )  # fmt: skip
+        else {
+            "label": c.label,
+            "license": c.license,
+            "activation_required": True if c.has_activation_required else None,
+        }
+    )
     body: dict[str, object] = {
         "description": c.description,
         "api_only": True if api_only else None,
         "user_permissions": _toggles(perms),
         "objects": {o.object: _object_words(o.granted()) for o in c.object_permissions},
-        "fields": {f.field: "edit" if f.editable else "read" if f.readable else "none"
-                   for f in c.field_permissions},
+        "fields": {
+            f.field: "edit" if f.editable else "read" if f.readable else "none"
+            for f in c.field_permissions
+        },
         "apex_classes": _toggles(_access(c.class_accesses)),
         "pages": _toggles(_access(c.page_accesses)),
         "custom_permissions": _toggles(_access(c.custom_permissions)),
-        "tabs": {t.tab: (_PROFILE_TABS if profile else _PS_TABS).get(t.visibility, t.visibility)
-                 for t in c.tabs},
-        "record_types": {r.record_type: _record_type_words(r.visible, r.default)
-                         for r in c.record_types},
-    }  # fmt: skip
+        "tabs": {
+            t.tab: (_PROFILE_TABS if profile else _PS_TABS).get(t.visibility, t.visibility)
+            for t in c.tabs
+        },
+        "record_types": {
+            r.record_type: _record_type_words(r.visible, r.default) for r in c.record_types
+        },
+    }
     if profile:
         body["login_ip_ranges"] = [
             _ip_range(r.start, r.end, r.description) for r in c.login_ip_ranges

@@ -61,8 +61,11 @@ def project_location(path: Path, text: str) -> Locate:
 
 
 def _token_position(lines: list[str], start: int, problem: str) -> tuple[int, int]:
-    tokens = [t for t in _IDENTIFIER.findall(problem)
-              if any(c.isupper() for c in t[1:]) or "_" in t or "." in t]  # fmt: skip
+    tokens = [
+        t
+        for t in _IDENTIFIER.findall(problem)
+        if any(c.isupper() for c in t[1:]) or "_" in t or "." in t
+    ]
     for number in range(start, len(lines)):
         text = lines[number]
         if text.lstrip().startswith("["):
@@ -105,8 +108,9 @@ def _headline(outcome: Outcome, result: DeployResult) -> str:
     return f"{what} {result.id} on {outcome.org}: {result.status} ({_counts(result)})"
 
 
-def text_summary(outcome: Outcome, *, locate: Locate | None = None,
-                 project_dir: Path | None = None) -> str:  # fmt: skip
+def text_summary(
+    outcome: Outcome, *, locate: Locate | None = None, project_dir: Path | None = None
+) -> str:
     """Return the human summary of one target's outcome."""
     locate = locate or plain_location()
     if outcome.error is not None:
@@ -171,9 +175,16 @@ def summary_table(outcomes: Sequence[Outcome]) -> str:
         elif r is None:
             rows.append((o.org, "started", "-", "-", "-", o.job_id or ""))
         else:
-            rows.append((o.org, str(r.status), f"{r.components_deployed}/{r.components_total}",
-                         str(r.component_errors + r.test_errors),
-                         f"{r.tests_completed}/{r.tests_total}", r.id))  # fmt: skip
+            rows.append(
+                (
+                    o.org,
+                    str(r.status),
+                    f"{r.components_deployed}/{r.components_total}",
+                    str(r.component_errors + r.test_errors),
+                    f"{r.tests_completed}/{r.tests_total}",
+                    r.id,
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join(
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5]
@@ -212,8 +223,17 @@ def outcome_document(outcome: Outcome, *, locate: Locate | None = None) -> dict[
 
 def _count_doc(r: DeployResult | None) -> dict[str, int]:
     if r is None:
-        return dict.fromkeys(("components_total", "components_deployed", "component_errors",
-                              "tests_total", "tests_completed", "test_errors"), 0)  # fmt: skip
+        return dict.fromkeys(
+            (
+                "components_total",
+                "components_deployed",
+                "component_errors",
+                "tests_total",
+                "tests_completed",
+                "test_errors",
+            ),
+            0,
+        )
     return {
         "components_total": r.components_total,
         "components_deployed": r.components_deployed,
@@ -241,12 +261,21 @@ def _tests_doc(r: DeployResult | None) -> dict[str, Any]:
         return {"run": 0, "failures": [], "successes": [], "coverage_warnings": []}
     return {
         "run": t.num_tests_run,
-        "failures": [{"class": f.name, "method": f.method_name, "message": f.message,
-                      "stack_trace": f.stack_trace, "time": f.time} for f in t.failures],
-        "successes": [{"class": s.name, "method": s.method_name, "time": s.time}
-                      for s in t.successes],
+        "failures": [
+            {
+                "class": f.name,
+                "method": f.method_name,
+                "message": f.message,
+                "stack_trace": f.stack_trace,
+                "time": f.time,
+            }
+            for f in t.failures
+        ],
+        "successes": [
+            {"class": s.name, "method": s.method_name, "time": s.time} for s in t.successes
+        ],
         "coverage_warnings": [{"name": w.name, "message": w.message} for w in t.coverage_warnings],
-    }  # fmt: skip
+    }
 
 
 def json_report(outcomes: Sequence[Outcome], *, locate: Locate | None = None) -> str:

@@ -45,23 +45,41 @@ def _fill_suite(suite: etree._Element, outcome: Outcome, locate: Locate) -> tupl
         if message.success and message.full_name == "package.xml":
             continue
         path, _, _ = locate(message)
-        case = etree.SubElement(suite, "testcase", classname=message.component_type or "Metadata",
-                                name=message.full_name, file=path)  # fmt: skip
+        case = etree.SubElement(
+            suite,
+            "testcase",
+            classname=message.component_type or "Metadata",
+            name=message.full_name,
+            file=path,
+        )
         tests += 1
         if not message.success and (message.problem_type or "Error") == "Error":
-            failure = etree.SubElement(case, "failure", message=message.problem or "failed",
-                                       type=message.problem_type or "Error")  # fmt: skip
+            failure = etree.SubElement(
+                case,
+                "failure",
+                message=message.problem or "failed",
+                type=message.problem_type or "Error",
+            )
             failure.text = f"{position(message, locate)}  {message.problem}"
             failures += 1
     if result.test_result is not None:
         for success in result.test_result.successes:
-            etree.SubElement(suite, "testcase", classname=success.name, name=success.method_name,
-                             time=f"{success.time / 1000:.3f}")  # fmt: skip
+            etree.SubElement(
+                suite,
+                "testcase",
+                classname=success.name,
+                name=success.method_name,
+                time=f"{success.time / 1000:.3f}",
+            )
             tests += 1
         for test_failure in result.test_result.failures:
-            case = etree.SubElement(suite, "testcase", classname=test_failure.name,
-                                    name=test_failure.method_name,
-                                    time=f"{test_failure.time / 1000:.3f}")  # fmt: skip
+            case = etree.SubElement(
+                suite,
+                "testcase",
+                classname=test_failure.name,
+                name=test_failure.method_name,
+                time=f"{test_failure.time / 1000:.3f}",
+            )
             failure = etree.SubElement(case, "failure", message=test_failure.message)
             failure.text = test_failure.stack_trace or test_failure.message
             tests += 1
@@ -112,8 +130,12 @@ def github_annotations(outcomes: Sequence[Outcome], *, locate: Locate | None = N
 
 def github_summary(outcomes: Sequence[Outcome]) -> str:
     """Return the Markdown job summary: a table of targets, then each failure."""
-    lines = ["### apionly-deploy", "", "| Org | Status | Components | Errors | Tests | Job |",
-             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "### apionly-deploy",
+        "",
+        "| Org | Status | Components | Errors | Tests | Job |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for o in outcomes:
         r = o.result
         if r is None:

@@ -35,8 +35,12 @@ _STEP_WORDS = {
     StepKind.UNASSIGN_SET: "unassign permission set",
     StepKind.UNASSIGN_GROUP: "unassign permission set group",
 }
-_OUTCOME_MARK = {Outcome.DONE: "ok", Outcome.FAILED: "FAILED", Outcome.UNKNOWN: "UNKNOWN",
-                 Outcome.NOT_ATTEMPTED: "not attempted"}  # fmt: skip
+_OUTCOME_MARK = {
+    Outcome.DONE: "ok",
+    Outcome.FAILED: "FAILED",
+    Outcome.UNKNOWN: "UNKNOWN",
+    Outcome.NOT_ATTEMPTED: "not attempted",
+}
 
 
 def _value(value: Any) -> str:

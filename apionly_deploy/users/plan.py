@@ -26,9 +26,18 @@ from apionly_deploy.users.steps import (
 )
 
 __all__ = [
-    "PHASE_OF", "FieldChange", "Managed", "Phase", "Plan", "Step", "StepKind", "UserAction",
-    "UserPlan", "is_api_only", "plan_users",
-]  # fmt: skip
+    "PHASE_OF",
+    "FieldChange",
+    "Managed",
+    "Phase",
+    "Plan",
+    "Step",
+    "StepKind",
+    "UserAction",
+    "UserPlan",
+    "is_api_only",
+    "plan_users",
+]
 
 
 def plan_users(

@@ -18,7 +18,9 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     def policy(text: str) -> object:
         return dataclasses.replace(
             parse(text),  # type: ignore[type-var]
-            retry_initial=0.005, retry_maximum=0.02, limit_wait=0.01,
-        )  # fmt: skip
+            retry_initial=0.005,
+            retry_maximum=0.02,
+            limit_wait=0.01,
+        )
 
     monkeypatch.setattr(deploy_cli, "_policy", policy)

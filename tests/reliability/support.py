@@ -95,16 +95,23 @@ def run_subprocess(
     """Run ``python -m apionly_deploy ARGS`` and return what it did."""
     return subprocess.run(
         [sys.executable, "-m", "apionly_deploy", *args],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def start_subprocess(args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[str]:
     """Start ``python -m apionly_deploy ARGS`` without waiting."""
     return subprocess.Popen(
         [sys.executable, "-m", "apionly_deploy", *args],
-        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def json_of(text: str) -> dict[str, object]:

@@ -58,19 +58,34 @@ def inject(info: EmulatorInfo, fault: str, *, match: str, after: int = 0) -> Non
 
 
 def deploy(run: Cli, project: Path, folder: Path, *extra: str):
-    return run("deploy", "start", "-p", str(project), "-o", "emu", "--metadata-dir", str(folder),
-               "--json", *extra)  # fmt: skip
+    return run(
+        "deploy",
+        "start",
+        "-p",
+        str(project),
+        "-o",
+        "emu",
+        "--metadata-dir",
+        str(folder),
+        "--json",
+        *extra,
+    )
 
 
 FAULTS = ["drop", "503", "limit", "lost", "slow"]
 #: (name, components, emulator polls to finish, checkDeployStatus calls let through first)
-POLL_STEPS = [("first-poll", 1, 3, 0), ("middle-poll", 1, 3, 1), ("final-poll", 1, 3, 2),
-              ("final-details", BIG, 2, 2)]  # fmt: skip
+POLL_STEPS = [
+    ("first-poll", 1, 3, 0),
+    ("middle-poll", 1, 3, 1),
+    ("final-poll", 1, 3, 2),
+    ("final-details", BIG, 2, 2),
+]
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize(("step", "size", "polls", "after"), POLL_STEPS,
-                         ids=[s[0] for s in POLL_STEPS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("step", "size", "polls", "after"), POLL_STEPS, ids=[s[0] for s in POLL_STEPS]
+)
 def test_a_fault_while_following_is_retried_and_the_true_outcome_reported(
     emulator, project, run, tmp_path, monkeypatch, fault, step, size, polls, after
 ):
@@ -85,8 +100,11 @@ def test_a_fault_while_following_is_retried_and_the_true_outcome_reported(
     assert others == [] and status == "Succeeded"
     doc = json_of(result.stdout)
     assert (doc["id"], doc["status"], doc["success"], doc["exit_code"]) == (
-        job_id, "Succeeded", True, 0
-    )  # fmt: skip
+        job_id,
+        "Succeeded",
+        True,
+        0,
+    )
     assert doc["counts"]["components_deployed"] == size
     assert emulator.requests.count("deploy") == 1
     assert [(j.id, j.status) for j in JobStore(project).jobs()] == [(job_id, "Succeeded")]
@@ -167,11 +185,16 @@ def test_expired_access_token_names_the_running_job_and_resume_finishes_it(
     emulator.configure(deploy_polls=4)
     emulator.faults.expire_sessions_after(2)
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
-    env = {"APIONLY_INSTANCE_URL": emulator.instance_url, "APIONLY_CA_CERT": str(emulator.ca_cert),
-           "APIONLY_ACCESS_TOKEN": emulator.new_access_token(), "APIONLY_POLL_INTERVAL": "0:0"}  # fmt: skip
+    env = {
+        "APIONLY_INSTANCE_URL": emulator.instance_url,
+        "APIONLY_CA_CERT": str(emulator.ca_cert),
+        "APIONLY_ACCESS_TOKEN": emulator.new_access_token(),
+        "APIONLY_POLL_INTERVAL": "0:0",
+    }
     run = Cli(env)
-    result = run("deploy", "start", "-p", str(tmp_path), "-o", "env", "--metadata-dir",
-                 str(folder), "--json")  # fmt: skip
+    result = run(
+        "deploy", "start", "-p", str(tmp_path), "-o", "env", "--metadata-dir", str(folder), "--json"
+    )
     assert result.exit_code == 3
     [(job_id, _)] = deploy_jobs(emulator)
     doc = json_of(result.stdout)

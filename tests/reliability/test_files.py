@@ -76,8 +76,9 @@ def test_an_interrupted_job_write_leaves_the_previous_file(tmp_path, monkeypatch
         store.record(job(2))
     assert store.path.read_bytes() == before
     assert sorted(p.name for p in store.path.parent.iterdir()) == [
-        "deploys.json", "deploys.json.lock"
-    ]  # fmt: skip
+        "deploys.json",
+        "deploys.json.lock",
+    ]
 
 
 def test_an_interrupted_retrieve_write_leaves_the_previous_files(tmp_path, monkeypatch) -> None:
@@ -136,8 +137,9 @@ def test_a_killed_deploy_leaves_a_readable_job_file_and_resume_finishes(
     project = write_project(tmp_path / "p", {"emu": emulator})
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
     env = {**secret_env({"emu": emulator}), "APIONLY_POLL_INTERVAL": "0.02:0.02"}
-    process = start_subprocess(["deploy", "start", "-p", str(project), "-o", "emu",
-                                "--metadata-dir", str(folder)], env)  # fmt: skip
+    process = start_subprocess(
+        ["deploy", "start", "-p", str(project), "-o", "emu", "--metadata-dir", str(folder)], env
+    )
     try:
         wait_for(lambda: emulator.requests.count("checkDeployStatus") >= 2 or bool(process.poll()))
     finally:
@@ -163,8 +165,20 @@ def test_ctrl_c_mid_poll_cancels_in_the_org_and_exits_130(emulator, tmp_path) ->
     project = write_project(tmp_path / "p", {"emu": emulator})
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
     env = {**secret_env({"emu": emulator}), "APIONLY_POLL_INTERVAL": "0.05:0.05"}
-    process = start_subprocess(["deploy", "start", "-p", str(project), "-o", "emu",
-                                "--metadata-dir", str(folder), "--json"], env)  # fmt: skip
+    process = start_subprocess(
+        [
+            "deploy",
+            "start",
+            "-p",
+            str(project),
+            "-o",
+            "emu",
+            "--metadata-dir",
+            str(folder),
+            "--json",
+        ],
+        env,
+    )
     wait_for(lambda: emulator.requests.count("checkDeployStatus") >= 1 or bool(process.poll()))
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
@@ -181,8 +195,18 @@ def test_two_deploy_processes_on_one_project_both_record_their_job(emulator, tmp
     project = write_project(tmp_path / "p", {"emu": emulator})
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
     env = secret_env({"emu": emulator})
-    args = ["deploy", "start", "-p", str(project), "-o", "emu", "--metadata-dir", str(folder),
-            "--async", "--json"]  # fmt: skip
+    args = [
+        "deploy",
+        "start",
+        "-p",
+        str(project),
+        "-o",
+        "emu",
+        "--metadata-dir",
+        str(folder),
+        "--async",
+        "--json",
+    ]
     processes = [start_subprocess(args, env) for _ in range(3)]
     outputs = [p.communicate(timeout=60) for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0], outputs

@@ -55,9 +55,15 @@ def lying_zip(name: str, real: bytes, claimed: int) -> bytes:
     return bytes(data)
 
 
-ESCAPES = ["../evil.permissionset", "/etc/evil.permissionset", "a/../../evil.permissionset",
-           "C:/evil.permissionset", "c:evil.permissionset", "..\\evil.permissionset",
-           "permissionsets/../../evil.permissionset"]  # fmt: skip
+ESCAPES = [
+    "../evil.permissionset",
+    "/etc/evil.permissionset",
+    "a/../../evil.permissionset",
+    "C:/evil.permissionset",
+    "c:evil.permissionset",
+    "..\\evil.permissionset",
+    "permissionsets/../../evil.permissionset",
+]
 
 
 @pytest.mark.parametrize("name", ESCAPES)
@@ -70,8 +76,10 @@ def test_zip_slip_entries_are_refused(name: str) -> None:
 
 def test_symlink_entries_are_refused() -> None:
     """A symlink in a retrieved zip is refused, never written as a link or followed."""
-    data = zip_of({"permissionsets/Evil.permissionset": b"/etc/passwd"},
-                  symlinks=("permissionsets/Evil.permissionset",))  # fmt: skip
+    data = zip_of(
+        {"permissionsets/Evil.permissionset": b"/etc/passwd"},
+        symlinks=("permissionsets/Evil.permissionset",),
+    )
     with pytest.raises(ContentError, match="symbolic link"):
         unpack(data)
 
@@ -116,8 +124,12 @@ def test_zip_bomb_that_lies_small_is_stopped_at_the_claimed_size() -> None:
 
 def test_retrieve_reads_only_permission_files() -> None:
     """Companion files (objects, classes) of a profile retrieve are skipped, never inflated."""
-    data = zip_of({"objects/Account.object": b"\0" * (2 * 1024 * 1024),
-                   "permissionsets/X.permissionset": PERMSET})  # fmt: skip
+    data = zip_of(
+        {
+            "objects/Account.object": b"\0" * (2 * 1024 * 1024),
+            "permissionsets/X.permissionset": PERMSET,
+        }
+    )
     files = unpack(data)
     assert set(files) == {"permissionsets/X.permissionset"}
     assert permission_files(files) == {(Kind.PERMISSION_SET, "X"): PERMSET}
@@ -138,14 +150,23 @@ def test_the_local_org_refuses_a_zip_bomb_without_inflating_it(emulator: Emulato
     from apionly_deploy.salesforce.metadata_api import DeployOptions, MetadataClient
 
     emulator.configure(max_unzipped_bytes=1024 * 1024)
-    bomb = zip_of({"package.xml": b"<Package/>", "permissionsets/X.permissionset":
-                   b"\0" * (8 * 1024 * 1024)})  # fmt: skip
+    bomb = zip_of(
+        {"package.xml": b"<Package/>", "permissionsets/X.permissionset": b"\0" * (8 * 1024 * 1024)}
+    )
     assert len(bomb) < 64 * 1024
-    org = OrgConfig(name="emu", flow=Flow.ACCESS_TOKEN, instance_url=emulator.instance_url,
-                    ca_cert=emulator.ca_cert,
-                    secrets={"access_token": Secret(value=emulator.access_token)})  # fmt: skip
-    client = MetadataClient(http_for(org), instance_url=emulator.instance_url,
-                            access_token=emulator.access_token, api_version="62.0")  # fmt: skip
+    org = OrgConfig(
+        name="emu",
+        flow=Flow.ACCESS_TOKEN,
+        instance_url=emulator.instance_url,
+        ca_cert=emulator.ca_cert,
+        secrets={"access_token": Secret(value=emulator.access_token)},
+    )
+    client = MetadataClient(
+        http_for(org),
+        instance_url=emulator.instance_url,
+        access_token=emulator.access_token,
+        api_version="62.0",
+    )
     with pytest.raises((RequestRefused, SoapFault), match="unzips to more than"):
         client.deploy(bomb, DeployOptions())
     assert emulator.org.store.jobs("deploy") == []
@@ -155,20 +176,24 @@ def test_the_local_org_refuses_a_zip_bomb_without_inflating_it(emulator: Emulato
 def hostile_org(emulator: EmulatorInfo, monkeypatch: pytest.MonkeyPatch):
     """The local org answers every retrieve with the zip the test sets."""
     holder: dict[str, bytes] = {}
-    monkeypatch.setattr(org_retrieves, "_zip",
-                        lambda files: base64.b64encode(holder["zip"]).decode())  # fmt: skip
+    monkeypatch.setattr(
+        org_retrieves, "_zip", lambda files: base64.b64encode(holder["zip"]).decode()
+    )
     return holder
 
 
-@pytest.mark.parametrize("entry", ["../../escaped.permissionset",
-                                   "unpackaged/permissionsets/../../../escaped.permissionset"])  # fmt: skip
+@pytest.mark.parametrize(
+    "entry",
+    ["../../escaped.permissionset", "unpackaged/permissionsets/../../../escaped.permissionset"],
+)
 def test_retrieve_command_refuses_an_escaping_zip_and_writes_nothing(
     emulator, hostile_org, tmp_path, entry
 ):
     project = write_project(tmp_path / "p", {"emu": emulator})
     hostile_org["zip"] = zip_of({"unpackaged/package.xml": b"<Package/>", entry: PERMSET})
-    result = Cli(secret_env({"emu": emulator}))("retrieve", "-p", str(project), "-o", "emu",
-                                                "--permission-set", "X")  # fmt: skip
+    result = Cli(secret_env({"emu": emulator}))(
+        "retrieve", "-p", str(project), "-o", "emu", "--permission-set", "X"
+    )
     assert result.exit_code == 1
     assert "would land outside the target folder" in result.stderr
     assert not list(tmp_path.rglob("escaped*"))
@@ -177,10 +202,13 @@ def test_retrieve_command_refuses_an_escaping_zip_and_writes_nothing(
 
 def test_retrieve_command_refuses_a_symlink_entry(emulator, hostile_org, tmp_path):
     project = write_project(tmp_path / "p", {"emu": emulator})
-    hostile_org["zip"] = zip_of({"unpackaged/permissionsets/X.permissionset": b"/etc/passwd"},
-                                symlinks=("unpackaged/permissionsets/X.permissionset",))  # fmt: skip
-    result = Cli(secret_env({"emu": emulator}))("retrieve", "-p", str(project), "-o", "emu",
-                                                "--permission-set", "X")  # fmt: skip
+    hostile_org["zip"] = zip_of(
+        {"unpackaged/permissionsets/X.permissionset": b"/etc/passwd"},
+        symlinks=("unpackaged/permissionsets/X.permissionset",),
+    )
+    result = Cli(secret_env({"emu": emulator}))(
+        "retrieve", "-p", str(project), "-o", "emu", "--permission-set", "X"
+    )
     assert result.exit_code == 1 and "symbolic link" in result.stderr
     assert not (project / "retrieved").exists()
 

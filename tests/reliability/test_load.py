@@ -29,9 +29,16 @@ CLIENTS = 50
 def test_50_concurrent_deploys_against_one_org(emulator: EmulatorInfo, tmp_path: Path) -> None:
     """Each client deploys its own permission set, all at once, sharing one project folder."""
     emulator.configure(deploy_polls=3)
-    org = org_config_from_table("emu", {"auth": "client-credentials", "client_id":
-                                        emulator.client_id, "login_url": emulator.login_url,
-                                        "ca_cert": str(emulator.ca_cert)}, base_dir=tmp_path)  # fmt: skip
+    org = org_config_from_table(
+        "emu",
+        {
+            "auth": "client-credentials",
+            "client_id": emulator.client_id,
+            "login_url": emulator.login_url,
+            "ca_cert": str(emulator.ca_cert),
+        },
+        base_dir=tmp_path,
+    )
     env = {"APIONLY_EMU_CLIENT_SECRET": emulator.client_secret}
     plan = Plan(project_dir=tmp_path, verb=Verb.START, environ=env)
     barrier = threading.Barrier(CLIENTS)
@@ -59,8 +66,9 @@ def test_50_concurrent_deploys_against_one_org(emulator: EmulatorInfo, tmp_path:
         assert result is not None and result.success
         assert outcome.job_id == result.id and result.id in in_org and result.id not in seen
         seen.add(result.id)
-        assert [m.full_name for m in result.component_successes if m.component_type ==
-                "PermissionSet"] == [name]  # fmt: skip
+        assert [
+            m.full_name for m in result.component_successes if m.component_type == "PermissionSet"
+        ] == [name]
         state = emulator.org.deploys.status(result.id, poll=False)[0]
         assert state["status"] == "Succeeded"
         assert state["outcome"]["successes"][-1]["full_name"] == name
@@ -84,8 +92,9 @@ def test_fan_out_over_twelve_orgs_on_three_emulators(tmp_path: Path) -> None:
         project = write_project(tmp_path / "p", orgs)
         run = Cli({**secret_env(orgs), "APIONLY_POLL_INTERVAL": "0:0"})
         targets = [arg for name in orgs for arg in ("-o", name)]
-        result = run("deploy", "start", "-p", str(project), "--metadata-dir", str(folder),
-                     "--json", *targets)  # fmt: skip
+        result = run(
+            "deploy", "start", "-p", str(project), "--metadata-dir", str(folder), "--json", *targets
+        )
         assert result.exit_code == 0, result.output
         doc = json_of(result.stdout)
         reported = {r["org"]: (r["id"], r["status"]) for r in doc["results"]}

@@ -108,14 +108,31 @@ def test_no_secret_in_any_output(emulator, issued, tmp_path: Path) -> None:
     p = ("-p", str(project))
 
     def deploy(org: str, folder: Path, *extra: str) -> list[str]:
-        return ["-vv", "deploy", "start", *p, "-o", org, "--metadata-dir", str(folder),
-                "--junit", str(reports / f"{org}-{folder.name}.xml"), *extra]  # fmt: skip
+        return [
+            "-vv",
+            "deploy",
+            "start",
+            *p,
+            "-o",
+            org,
+            "--metadata-dir",
+            str(folder),
+            "--junit",
+            str(reports / f"{org}-{folder.name}.xml"),
+            *extra,
+        ]
 
-    flows = [deploy(org, good, "--json") for org in
-             ("cc", "pw", "soap", "refresh", "sfdx", "jwt", "token")]  # fmt: skip
-    flows += [deploy("cc", bad), deploy("cc", bad, "--json"), deploy("wrong", good, "--json"),
-              ["-vv", "deploy", "start", *p, "-o", "nowhere"],
-              ["-vv", "deploy", "start", *p, "-o", "cc", "--metadata-dir", str(good), "--dry-run"]]  # fmt: skip
+    flows = [
+        deploy(org, good, "--json")
+        for org in ("cc", "pw", "soap", "refresh", "sfdx", "jwt", "token")
+    ]
+    flows += [
+        deploy("cc", bad),
+        deploy("cc", bad, "--json"),
+        deploy("wrong", good, "--json"),
+        ["-vv", "deploy", "start", *p, "-o", "nowhere"],
+        ["-vv", "deploy", "start", *p, "-o", "cc", "--metadata-dir", str(good), "--dry-run"],
+    ]
     runs = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs += pool.map(lambda args: run_subprocess(args, env), flows)
@@ -155,14 +172,17 @@ def test_local_org_secrets_stay_in_its_folder(tmp_path: Path) -> None:
     """`-o local`: the embedded org's credentials and sessions never reach the output."""
     project = tmp_path / "project"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns(".apionly", "out"))
-    runs = [run_subprocess(["-vv", "deploy", "start", "-p", str(project), "-o", "local",
-                            "--json"], {})]  # fmt: skip
+    runs = [
+        run_subprocess(["-vv", "deploy", "start", "-p", str(project), "-o", "local", "--json"], {})
+    ]
     runs.append(run_subprocess(["-vv", "users", "apply", "-p", str(project), "-o", "local"], {}))
     assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr
     store = Store(project / ".apionly" / "local-org" / "org.sqlite3")
     try:
-        secrets = [store.get_meta(k) or "" for k in ("client_secret", "password",
-                                                     "refresh_token", "admin_token")]  # fmt: skip
+        secrets = [
+            store.get_meta(k) or ""
+            for k in ("client_secret", "password", "refresh_token", "admin_token")
+        ]
         secrets += store.session_tokens()
     finally:
         store.close()
@@ -193,8 +213,20 @@ def test_a_key_file_readable_by_others_gets_a_warning(emulator, tmp_path, mode, 
     )
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
     for org, what in (("jwt", "JWT key file"), ("cc", "secret file")):
-        done = run_subprocess(["deploy", "start", "-p", str(tmp_path), "-o", org,
-                               "--metadata-dir", str(folder), "--async"], {})  # fmt: skip
+        done = run_subprocess(
+            [
+                "deploy",
+                "start",
+                "-p",
+                str(tmp_path),
+                "-o",
+                org,
+                "--metadata-dir",
+                str(folder),
+                "--async",
+            ],
+            {},
+        )
         assert done.returncode == 0, done.stderr
         warning = f"{what} {tmp_path}/"
         assert (warning in done.stderr) is warned, done.stderr
@@ -206,15 +238,22 @@ def test_plain_http_is_refused_except_to_loopback(tmp_path: Path) -> None:
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
     with running_emulator(tls=False) as plain:
         assert plain.instance_url.startswith("http://127.0.0.1:")
-        env = {"APIONLY_INSTANCE_URL": plain.instance_url,
-               "APIONLY_ACCESS_TOKEN": plain.new_access_token(), "APIONLY_POLL_INTERVAL": "0:0"}  # fmt: skip
-        ok = run_subprocess(["deploy", "start", "-p", str(tmp_path), "-o", "env",
-                             "--metadata-dir", str(folder)], env)  # fmt: skip
+        env = {
+            "APIONLY_INSTANCE_URL": plain.instance_url,
+            "APIONLY_ACCESS_TOKEN": plain.new_access_token(),
+            "APIONLY_POLL_INTERVAL": "0:0",
+        }
+        ok = run_subprocess(
+            ["deploy", "start", "-p", str(tmp_path), "-o", "env", "--metadata-dir", str(folder)],
+            env,
+        )
         assert ok.returncode == 0, ok.stderr
     for url in ("http://example.com", "http://10.0.0.1:8080", "ftp://example.com"):
         env = {"APIONLY_INSTANCE_URL": url, "APIONLY_ACCESS_TOKEN": "x"}
-        refused = run_subprocess(["deploy", "start", "-p", str(tmp_path), "-o", "env",
-                                  "--metadata-dir", str(folder)], env)  # fmt: skip
+        refused = run_subprocess(
+            ["deploy", "start", "-p", str(tmp_path), "-o", "env", "--metadata-dir", str(folder)],
+            env,
+        )
         assert refused.returncode == 3
         assert "https" in refused.stderr
 
@@ -227,8 +266,12 @@ def test_tls_is_verified_whatever_the_environment_says(emulator, tmp_path, varia
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
     certifi_like = tmp_path / "other-ca.pem"
     certifi_like.write_text(_other_ca_pem())
-    base = {"APIONLY_INSTANCE_URL": emulator.instance_url, "APIONLY_POLL_INTERVAL": "0:0",
-            "APIONLY_ACCESS_TOKEN": emulator.new_access_token(), variable: str(certifi_like)}  # fmt: skip
+    base = {
+        "APIONLY_INSTANCE_URL": emulator.instance_url,
+        "APIONLY_POLL_INTERVAL": "0:0",
+        "APIONLY_ACCESS_TOKEN": emulator.new_access_token(),
+        variable: str(certifi_like),
+    }
     args = ["deploy", "start", "-p", str(tmp_path), "-o", "env", "--metadata-dir", str(folder)]
     refused = run_subprocess(args, base)
     assert refused.returncode == 3 and "TLS verification" in refused.stderr

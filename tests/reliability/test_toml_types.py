@@ -22,8 +22,11 @@ from .test_fuzz import FAST, _toml_literal, toml_values
 
 USER = '[users."erp@acme.example"]\nlast_name = "ERP"\nemail = "erp@acme.example"\n'
 ORG = "[orgs.fuzz]\n"
-ORG_BASE = {"auth": '"client-credentials"', "login_url": '"https://login.salesforce.com"',
-            "client_id": '"3MVG9x"'}  # fmt: skip
+ORG_BASE = {
+    "auth": '"client-credentials"',
+    "login_url": '"https://login.salesforce.com"',
+    "client_id": '"3MVG9x"',
+}
 
 
 def load_or_config_error(text: str, action) -> None:
@@ -65,11 +68,20 @@ def test_orgs_table_wrong_types(key: str, value: object) -> None:
     load_or_config_error(f"{ORG}{chr(10).join(lines)}\n{key} = {_toml_literal(value)}\n", org_of)
 
 
-@pytest.mark.parametrize("text", [
-    "users = 3\n", 'users = "x"\n', "users = [1, 2]\n", '[users]\n"a@b.example" = 3\n',
-    "orgs = 3\n", "[orgs]\nfuzz = 3\n", '[orgs]\nfuzz = ["a"]\n', "[orgs.fuzz.vars]\nx = 1\n",
-    '[orgs.fuzz]\nauth = "access-token"\ninstance_url = "https://x.example"\nvars = 3\n',
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "users = 3\n",
+        'users = "x"\n',
+        "users = [1, 2]\n",
+        '[users]\n"a@b.example" = 3\n',
+        "orgs = 3\n",
+        "[orgs]\nfuzz = 3\n",
+        '[orgs]\nfuzz = ["a"]\n',
+        "[orgs.fuzz.vars]\nx = 1\n",
+        '[orgs.fuzz]\nauth = "access-token"\ninstance_url = "https://x.example"\nvars = 3\n',
+    ],
+)
 def test_whole_tables_of_the_wrong_type(text: str) -> None:
     load_or_config_error(text, users_of)
     load_or_config_error(text, org_of)

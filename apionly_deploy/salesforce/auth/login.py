@@ -79,9 +79,12 @@ def _token_request(
     if org.flow is Flow.JWT:
         key = _read_key(org.key_file)
         assertion = jwt_assertion(
-            client_id=client_id, username=org.username or "", key_pem=key, now=clock(),
+            client_id=client_id,
+            username=org.username or "",
+            key_pem=key,
+            now=clock(),
             audience=org.audience or jwt_audience(org.login_url),
-        )  # fmt: skip
+        )
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
         return _token_url(org.login_url), form
     if org.flow is Flow.CLIENT_CREDENTIALS:
@@ -97,11 +100,16 @@ def _token_request(
         form = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": refresh}
         secret = org.secret("client_secret", env, required=False)
         return _token_url(org.instance_url or org.login_url), {
-            **form, **({"client_secret": secret} if secret else {})
-        }  # fmt: skip
+            **form,
+            **({"client_secret": secret} if secret else {}),
+        }
     password = org.secret("password", env) + org.secret("security_token", env, required=False)
-    form = {"grant_type": "password", "client_id": client_id, "username": org.username or "",
-            "password": password}  # fmt: skip
+    form = {
+        "grant_type": "password",
+        "client_id": client_id,
+        "username": org.username or "",
+        "password": password,
+    }
     secret = org.secret("client_secret", env, required=False)
     return _token_url(org.login_url), {**form, **({"client_secret": secret} if secret else {})}
 

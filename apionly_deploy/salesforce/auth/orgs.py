@@ -44,8 +44,18 @@ SECRETS = (
     "access_token",
     "auth_url",
 )
-_PLAIN_KEYS = ("auth", "login_url", "instance_url", "username", "client_id", "audience",
-               "key_file", "ca_cert", "api_version", "vars")  # fmt: skip
+_PLAIN_KEYS = (
+    "auth",
+    "login_url",
+    "instance_url",
+    "username",
+    "client_id",
+    "audience",
+    "key_file",
+    "ca_cert",
+    "api_version",
+    "vars",
+)
 _KEYS = (*_PLAIN_KEYS, *(f"{s}_env" for s in SECRETS), *(f"{s}_file" for s in SECRETS))
 #: What each flow needs: plain keys and secrets; secrets in brackets are optional.
 _NEEDS: dict[Flow, tuple[str, ...]] = {
@@ -74,8 +84,11 @@ def warn_if_exposed(path: Path, what: str) -> bool:
         return False
     log.warning(
         "%s %s can be read by other users (mode %s); restrict it with: chmod 600 %s",
-        what, path, oct(stat.S_IMODE(mode)), path,
-    )  # fmt: skip
+        what,
+        path,
+        oct(stat.S_IMODE(mode)),
+        path,
+    )
     return True
 
 
@@ -221,9 +234,15 @@ def org_from_env(environ: Mapping[str, str]) -> OrgConfig:
         login = check_url(environ["APIONLY_LOGIN_URL"], what="APIONLY_LOGIN_URL")
         if get("APIONLY_JWT_KEY_FILE"):
             user = _require_env(environ, "APIONLY_USERNAME", "for JWT")
-            return OrgConfig(flow=Flow.JWT, login_url=login, client_id=environ["APIONLY_CLIENT_ID"],
-                             username=user, key_file=Path(environ["APIONLY_JWT_KEY_FILE"]),
-                             secrets=refs, **common)  # fmt: skip
+            return OrgConfig(
+                flow=Flow.JWT,
+                login_url=login,
+                client_id=environ["APIONLY_CLIENT_ID"],
+                username=user,
+                key_file=Path(environ["APIONLY_JWT_KEY_FILE"]),
+                secrets=refs,
+                **common,
+            )
         _require_env(environ, "APIONLY_CLIENT_SECRET", "for client credentials")
         client_id = environ["APIONLY_CLIENT_ID"]
         return OrgConfig(

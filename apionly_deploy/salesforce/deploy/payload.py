@@ -32,8 +32,12 @@ class Payload:
 
 def component_count(names: list[str]) -> int:
     """Return how many zip entries are components (not package.xml / destructiveChanges)."""
-    manifests = ("package.xml", "destructiveChanges.xml", "destructiveChangesPre.xml",
-                 "destructiveChangesPost.xml")  # fmt: skip
+    manifests = (
+        "package.xml",
+        "destructiveChanges.xml",
+        "destructiveChangesPre.xml",
+        "destructiveChangesPost.xml",
+    )
     return sum(1 for n in names if PurePosixPath(n).name not in manifests)
 
 
@@ -54,8 +58,9 @@ def check_zip(data: bytes, *, source: str) -> list[str]:
     if bad is not None:
         raise ContentError(f"{source}: zip entry {bad!r} is corrupt")
     names = [i.filename for i in infos if not i.is_dir()]
-    if not any(PurePosixPath(n).name == "package.xml" and len(PurePosixPath(n).parts) <= 2
-               for n in names):  # fmt: skip
+    if not any(
+        PurePosixPath(n).name == "package.xml" and len(PurePosixPath(n).parts) <= 2 for n in names
+    ):
         raise ContentError(f"{source}: no package.xml at the root of the zip")
     return names
 

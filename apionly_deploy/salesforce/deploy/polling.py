@@ -196,8 +196,12 @@ class FinishEstimate:
         if result.status is not DeployStatus.IN_PROGRESS or total <= 0:
             self._previous = None
             return None
-        done = (result.components_deployed + result.component_errors + result.tests_completed
-                + result.test_errors)  # fmt: skip
+        done = (
+            result.components_deployed
+            + result.component_errors
+            + result.tests_completed
+            + result.test_errors
+        )
         fraction = min(done / total, 1.0)
         if self._previous is not None and fraction > self._previous[1]:
             self._points.append(((self._previous[0] + now) / 2, fraction))

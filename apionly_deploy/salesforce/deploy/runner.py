@@ -38,8 +38,13 @@ from apionly_deploy.salesforce.metadata_api import DeployOptions, DeployResult, 
 DEFAULT_WAIT = 33 * 60.0  # seconds, as the Salesforce CLI
 MAX_PARALLEL = 8
 #: Exit code precedence when targets disagree: interrupted, usage, config, content, remote.
-_PRECEDENCE = (ExitCode.INTERRUPTED, ExitCode.USAGE, ExitCode.CONFIG, ExitCode.FAILED,
-               ExitCode.REMOTE)  # fmt: skip
+_PRECEDENCE = (
+    ExitCode.INTERRUPTED,
+    ExitCode.USAGE,
+    ExitCode.CONFIG,
+    ExitCode.FAILED,
+    ExitCode.REMOTE,
+)
 
 
 class Verb(StrEnum):
@@ -170,8 +175,14 @@ class TargetRun:
         return self._follow(Verb.CANCEL, job_id)
 
     def _record(self, job_id: str, kind: str, check_only: bool) -> None:
-        job = Job(id=job_id, org=self.org, kind=kind, check_only=check_only, started=now_utc(),
-                  instance_url=self.conn.session.instance_url)  # fmt: skip
+        job = Job(
+            id=job_id,
+            org=self.org,
+            kind=kind,
+            check_only=check_only,
+            started=now_utc(),
+            instance_url=self.conn.session.instance_url,
+        )
         self.store.record(job)
         self.hooks.event(self.org, f"{kind} {job_id} started")
 
@@ -268,10 +279,12 @@ def run_target(org: OrgConfig, action: Action, plan: Plan, hooks: Hooks) -> Outc
     """Connect to ``org`` and run ``action``; any ApionlyError becomes the outcome's error."""
     store = JobStore(plan.project_dir)
     try:
-        with connect(org, project_dir=plan.project_dir, api_version=plan.api_version,
-                     environ=plan.environ) as conn:  # fmt: skip
-            run = TargetRun(conn, store=store, hooks=hooks, wait=plan.wait,
-                            project_dir=plan.project_dir)  # fmt: skip
+        with connect(
+            org, project_dir=plan.project_dir, api_version=plan.api_version, environ=plan.environ
+        ) as conn:
+            run = TargetRun(
+                conn, store=store, hooks=hooks, wait=plan.wait, project_dir=plan.project_dir
+            )
             return action(run)
     except ApionlyError as err:
         return Outcome(org.name, plan.verb, error=err)

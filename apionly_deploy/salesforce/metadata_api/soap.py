@@ -24,15 +24,29 @@ from apionly_deploy.model.xmldoc import local_name, parse_bytes
 from apionly_deploy.salesforce.metadata_api.envelopes import SOAP_ENV_NS, XSI_NS
 
 _AUTH_CODES = frozenset(
-    {"INVALID_LOGIN", "LOGIN_MUST_USE_SECURITY_TOKEN", "INVALID_OPERATION_WITH_EXPIRED_PASSWORD",
-     "API_DISABLED_FOR_ORG", "API_CURRENTLY_DISABLED", "INSUFFICIENT_ACCESS", "LOGIN_DOWNTIME"}
-)  # fmt: skip
+    {
+        "INVALID_LOGIN",
+        "LOGIN_MUST_USE_SECURITY_TOKEN",
+        "INVALID_OPERATION_WITH_EXPIRED_PASSWORD",
+        "API_DISABLED_FOR_ORG",
+        "API_CURRENTLY_DISABLED",
+        "INSUFFICIENT_ACCESS",
+        "LOGIN_DOWNTIME",
+    }
+)
 _UNKNOWN_JOB_CODES = frozenset({"INVALID_CROSS_REFERENCE_KEY", "INVALID_ID_FIELD"})
 #: Faults about the request itself: the same request would be refused again.
 _REFUSED_CODES = frozenset(
-    {"INVALID_OPERATION", "INVALID_TYPE", "INVALID_FIELD", "Client", "INVALID_ZIP", "MALFORMED_ID",
-     "FIELD_INTEGRITY_EXCEPTION"}
-)  # fmt: skip
+    {
+        "INVALID_OPERATION",
+        "INVALID_TYPE",
+        "INVALID_FIELD",
+        "Client",
+        "INVALID_ZIP",
+        "MALFORMED_ID",
+        "FIELD_INTEGRITY_EXCEPTION",
+    }
+)
 
 
 def children(element: etree._Element, name: str) -> list[etree._Element]:

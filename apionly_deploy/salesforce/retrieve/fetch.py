@@ -59,8 +59,9 @@ def retrieve(
     if not members:
         raise ContentError("nothing to retrieve: name components or ask for everything")
     policy = policy or PollPolicy()
-    poller = Poller(client, deadline=clock() + timeout, policy=policy, sleep=sleep, clock=clock,
-                    relogin=relogin)  # fmt: skip
+    poller = Poller(
+        client, deadline=clock() + timeout, policy=policy, sleep=sleep, clock=clock, relogin=relogin
+    )
     if Kind.PROFILE.value in members:
         members = {**poller.call(profile_companions), **members}
     job = poller.client.retrieve(members)  # not resent: a second retrieve is a second job
