@@ -53,6 +53,13 @@ class XmlError(ContentError):
         self.column = column
         self.problem = message if problem is None else problem
 
+    @classmethod
+    def at(cls, source: str, problem: str, *, line: int = 0, column: int = 0) -> XmlError:
+        """Return the error for ``problem`` in ``source``, its message built from the fields:
+        ``source:line:column: problem``, or ``source: problem`` where the line is unknown."""
+        where = f"{source}:{line}:{column}" if line else source
+        return cls(f"{where}: {problem}", line=line, column=column, problem=problem)
+
 
 class RenderError(ContentError):
     """A template could not be rendered."""

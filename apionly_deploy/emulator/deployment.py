@@ -7,7 +7,6 @@ checkOnly changes nothing, and with rollbackOnError one failure keeps every chan
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -181,16 +180,11 @@ def _destructive_members(run: _Run, root: str) -> list[Member]:
     return found
 
 
-_POSITION = re.compile(r":(\d+):(\d+): (?:malformed XML: )?(.*)$", re.S)
-
-
 def _parse_problem(exc: XmlError) -> checks.Problem:
-    match = _POSITION.search(str(exc))
-    if not match:
+    if not exc.line:
         return checks.Problem(f"Error parsing file: {exc}")
-    return checks.Problem(
-        f"Error parsing file: {match.group(3)}", int(match.group(1)), int(match.group(2))
-    )
+    problem = exc.problem.removeprefix("malformed XML: ")
+    return checks.Problem(f"Error parsing file: {problem}", exc.line, exc.column)
 
 
 def _facts(run: _Run) -> checks.OrgFacts:

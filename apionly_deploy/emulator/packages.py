@@ -59,7 +59,7 @@ def read_manifest(files: dict[str, bytes], root: str, file_name: str = "package.
     source = root + file_name
     element = parse_bytes(files[source], source=source)
     if local_name(element) != "Package":
-        raise XmlError(f"{source}:1:1: the root element must be <Package>")
+        raise XmlError.at(source, "the root element must be <Package>", line=1, column=1)
     types: list[tuple[str, tuple[str, ...]]] = []
     for entry in element.findall(f"{{{METADATA_NS}}}types"):
         type_name = (entry.findtext(f"{{{METADATA_NS}}}name") or "").strip()

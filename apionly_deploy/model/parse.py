@@ -59,7 +59,7 @@ def parse_component(root: etree._Element, *, name: str, source: str) -> Componen
             f"<{local_name(root)}> is not a Profile, PermissionSet, MutingPermissionSet or "
             "PermissionSetGroup"
         )
-        raise XmlError(f"{source}:{line}:1: {problem}", line=line, column=1, problem=problem)
+        raise XmlError.at(source, problem, line=line, column=1)
     full_name = root.find(f"{{{METADATA_NS}}}fullName")
     if full_name is not None and full_name.text:
         name = full_name.text.strip()

@@ -55,19 +55,17 @@ def parse_bytes(data: bytes, *, source: str = "<input>", blank_text: bool = True
     """
     if len(data) > MAX_DOCUMENT_BYTES:
         problem = f"file is {len(data):,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
-        raise XmlError(f"{source}: {problem}", problem=problem)
+        raise XmlError.at(source, problem)
     try:
         root = etree.fromstring(data, parser=_parser(blank_text))
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
         problem = "malformed XML: " + str(exc.msg).split(", line ")[0]
-        raise XmlError(
-            f"{source}:{line}:{column}: {problem}", line=line, column=column, problem=problem
-        ) from None
+        raise XmlError.at(source, problem, line=line, column=column) from None
     docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype:
         problem = "DOCTYPE declarations are not allowed in metadata; remove it"
-        raise XmlError(f"{source}:1:1: {problem}", line=1, column=1, problem=problem)
+        raise XmlError.at(source, problem, line=1, column=1)
     return root
 
 
@@ -77,11 +75,11 @@ def parse_file(path: Path) -> etree._Element:
         size = path.stat().st_size
         if size > MAX_DOCUMENT_BYTES:
             problem = f"file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
-            raise XmlError(f"{path}: {problem}", problem=problem)
+            raise XmlError.at(str(path), problem)
         data = path.read_bytes()
     except OSError as exc:
         problem = f"cannot read: {exc.strerror}"
-        raise XmlError(f"{path}: {problem}", problem=problem) from None
+        raise XmlError.at(str(path), problem) from None
     return parse_bytes(data, source=str(path))
 
 
