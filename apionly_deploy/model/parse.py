@@ -26,7 +26,7 @@ from apionly_deploy.model.components import (
     UserPermission,
 )
 from apionly_deploy.model.xmldoc import METADATA_NS, local_name, parse_bytes, parse_file
-from apionly_deploy.model.xmlread import opt_truth, truth
+from apionly_deploy.model.xmlread import line_of, opt_truth, truth
 
 _KINDS = {kind.value: kind for kind in Kind}
 #: Root tags as lxml spells them (namespaced or bare) -> Kind.
@@ -54,7 +54,7 @@ def parse_component(root: etree._Element, *, name: str, source: str) -> Componen
     """Turn a parsed document root into a model component."""
     kind = kind_of_root(root)
     if kind is None:
-        line = _line_of(root) or 1
+        line = line_of(root) or 1
         problem = (
             f"<{local_name(root)}> is not a Profile, PermissionSet, MutingPermissionSet or "
             "PermissionSetGroup"
@@ -74,11 +74,6 @@ def _children(element: etree._Element) -> Iterator[etree._Element]:
             yield child
 
 
-def _line_of(element: etree._Element) -> int:
-    line = element.sourceline
-    return line if isinstance(line, int) else 0
-
-
 def _fields(element: etree._Element) -> dict[str, str]:
     # One pass without helper calls: this runs once per entry, 50,000 times for a big profile.
     fields = {}
@@ -92,7 +87,7 @@ def _fields(element: etree._Element) -> dict[str, str]:
 def _node(element: etree._Element) -> Node:
     kids = tuple(_node(c) for c in _children(element))
     text = None if kids else (element.text or "").strip()
-    return Node(tag=local_name(element), text=text, children=kids, line=_line_of(element))
+    return Node(tag=local_name(element), text=text, children=kids, line=line_of(element))
 
 
 def _user_permission(f: dict[str, str], line: int) -> UserPermission:
@@ -215,10 +210,10 @@ def _parse_container(
         field_permissions += block[0]
     for child in block[1] if block is not None else _children(root):
         if child.tag == _FIELD_PERMISSIONS and len(child):
-            field_permissions.append(_fast_field_permission(child, _line_of(child)))
+            field_permissions.append(_fast_field_permission(child, line_of(child)))
             continue
         tag = local_name(child)
-        line = _line_of(child)
+        line = line_of(child)
         if tag in _ENTRY_PARSERS and len(child):
             attr, build = _ENTRY_PARSERS[tag]
             lists[attr].append(build(_fields(child), line))
