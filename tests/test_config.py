@@ -93,7 +93,7 @@ def test_profile_keys(tmp_path: Path) -> None:
         record_types = { "Account.Partner" = ["visible", "default"] }
         """,
     )
-    assert profile.kind is Kind.PROFILE and profile.custom is True
+    assert profile.kind is Kind.PROFILE and profile.custom is None  # not written unless set
     assert [r.start for r in profile.login_ip_ranges] == ["9.0.0.1", "10.0.0.10"]
     assert profile.login_hours is not None
     assert profile.login_hours.hours == (("mondayEnd", "1110"), ("mondayStart", "480"))
@@ -106,13 +106,17 @@ BAD_INPUTS = [
         '[permission_sets.Sync]\nlable = "x"\n',
         "DIR/apionly.toml:2: permission_sets.Sync.lable: unknown key (did you mean 'label'?); "
         "allowed keys: label, license, activation_required, description, api_only, "
-        "user_permissions, objects, fields, apex_classes, pages, custom_permissions, tabs, record_types",
+        "user_permissions, objects, fields, apex_classes, pages, custom_permissions, tabs, record_types, "
+        "agents, apps, computing_summaries, custom_metadata_types, custom_settings, dataspace_scopes, "
+        "email_routing_addresses, external_credential_principals, external_data_sources, flows, "
+        "service_presence_statuses, other",
         id="unknown-key",
     ),
     pytest.param(
         '[permision_sets.Sync]\nlabel = "x"\n',
         "DIR/apionly.toml:1: permision_sets: unknown key (did you mean 'permission_sets'?); "
-        "allowed keys: project, vars, permission_sets, profiles, permission_set_groups, delete, users, orgs",
+        "allowed keys: project, vars, permission_sets, muting_permission_sets, profiles, "
+        "permission_set_groups, delete, users, orgs",
         id="unknown-table",
     ),
     pytest.param(
@@ -129,7 +133,8 @@ BAD_INPUTS = [
     pytest.param(
         '[permission_sets.Sync]\nobjects = { Account = ["raed"] }\n',
         "DIR/apionly.toml:2: permission_sets.Sync.objects.Account: unknown permission word 'raed' "
-        "(did you mean 'read'?); use: read, create, edit, delete, view_all, modify_all, all, none",
+        "(did you mean 'read'?); use: read, create, edit, delete, view_all, modify_all, all, none, "
+        "view_all_fields, customize_setup, delete_setup, view_setup",
         id="unknown-permission-word",
     ),
     pytest.param(
@@ -177,7 +182,8 @@ BAD_INPUTS = [
     ),
     pytest.param(
         '[project]\napi_version = "62.0"\n',
-        "DIR/apionly.toml: the project declares no permission sets, profiles or permission set groups; "
+        "DIR/apionly.toml: the project declares no permission sets, muting permission sets, profiles "
+        "or permission set groups; "
         'add a [permission_sets.NAME] or [profiles."NAME"] table (see `apionly-deploy init`)',
         id="empty-project",
     ),

@@ -347,9 +347,11 @@ def test_added_range_inside_the_old_ones_is_not_a_widening() -> None:
     assert (change.action, change.note) == (Action.CHANGE, "already inside the allowed ranges")
 
 
-def test_first_ranges_narrow_and_removing_all_widens_on_a_permission_set_side() -> None:
+def test_first_ranges_narrow_and_ranges_on_a_permission_set_are_kept_verbatim() -> None:
+    """Only profiles have login IP ranges; a permission set's (a hand edit) is kept, not typed."""
     assert one("Profile", "", ip("10.0.0.0", "10.0.0.1")).action is Action.NARROW
-    assert one("PermissionSet", ip("10.0.0.0", "10.0.0.1"), "").action is Action.WIDEN
+    change = one("PermissionSet", ip("10.0.0.0", "10.0.0.1"), "")
+    assert (change.category, change.action) == (Category.OTHER, Action.REMOVE)
 
 
 def test_removing_one_range_narrows() -> None:

@@ -56,6 +56,9 @@ def _object(f: dict[str, str], line: int) -> ObjectPermission:
         truth(get("viewAllRecords")),
         truth(get("modifyAllRecords")),
         opt_truth(get("viewAllFields")),
+        opt_truth(get("customizeSetup")),
+        opt_truth(get("deleteSetup")),
+        opt_truth(get("viewSetup")),
         line,
     )
 
@@ -116,8 +119,7 @@ def _object_entry(entry: etree._Element, cut: int, valid: bool, required: bool) 
             d == "true" or (d != "false" and truth(d)),
             v == "true" or (v != "false" and truth(v)),
             m == "true" or (m != "false" and truth(m)),
-            None,
-            line,
+            line=line,
         )
     return _object(_children(entry, cut), line)
 

@@ -130,5 +130,5 @@ def retrieve(
         click.echo(f"added {added} table(s) to {project_file}")
         for item in skipped:
             click.echo(f"  skipped (already declared): {item}")
-        for item in converted.dropped:
-            click.echo(f"  not expressible in {PROJECT_FILE}, left out: {item}", err=True)
+        for item in converted.verbatim:
+            click.echo(f"  note: kept verbatim under `other` (no short key): {item}", err=True)

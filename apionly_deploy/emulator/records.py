@@ -108,7 +108,7 @@ def _sync_profile(store: Store, component: PermissionContainer, *, patch: bool) 
                 "Name": f"X{profile_id[:15]}",
                 "Label": name,
                 "IsOwnedByProfile": True,
-                "IsCustom": bool(component.custom),
+                "IsCustom": component.custom is not False,  # a profile made by a deploy is custom
                 "ProfileId": profile_id,
                 "Type": "Profile",
                 "LicenseId": license_id(store, license_name),

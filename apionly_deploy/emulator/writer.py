@@ -116,10 +116,13 @@ def _container_elements(c: PermissionContainer) -> Iterator[_Element]:
                 ("allowDelete", o.delete),
                 ("allowEdit", o.edit),
                 ("allowRead", o.read),
+                ("customizeSetup", o.customize_setup),
+                ("deleteSetup", o.delete_setup),
                 ("modifyAllRecords", o.modify_all),
                 ("object", o.object),
                 ("viewAllFields", o.view_all_fields),
                 ("viewAllRecords", o.view_all),
+                ("viewSetup", o.view_setup),
             ],
         )
     for a in c.page_accesses:

@@ -67,6 +67,10 @@ class ObjectPermission:
     modify_all: bool = False
     #: ``viewAllFields`` exists from API 63.0 on; None when the file does not say.
     view_all_fields: bool | None = None
+    #: Setup-object flags (``customizeSetup``, ``deleteSetup``, ``viewSetup``); None: not said.
+    customize_setup: bool | None = None
+    delete_setup: bool | None = None
+    view_setup: bool | None = None
     line: int = _line()
 
     def granted(self) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from apionly_deploy.model.components import (
     PermissionContainer,
     PermissionSetGroup,
 )
+from apionly_deploy.model.elements import ELEMENTS
 
 _E = TypeVar("_E")
 _C = TypeVar("_C", PermissionContainer, PermissionSetGroup)
@@ -45,16 +46,20 @@ ENTRY_KEYS: dict[str, Callable[[Any], str]] = {
     "record_types": attrgetter("record_type"),
 }
 
-#: How Salesforce keys the repeated Profile elements the model keeps as untyped Nodes.
+#: How Salesforce keys the repeated Profile elements the model keeps as untyped Nodes: those
+#: of ``model.elements``, and typed elements kept whole because they hold more than the model
+#: types (``viewSetup`` on an object, ``hidden`` on a field).
 EXTRA_KEYS: dict[str, tuple[str, ...]] = {
-    "applicationVisibilities": ("application",),
-    "categoryGroupVisibilities": ("dataCategoryGroup",),
-    "customMetadataTypeAccesses": ("name",),
-    "customSettingAccesses": ("name",),
-    "externalDataSourceAccesses": ("externalDataSource",),
-    "flowAccesses": ("flow",),
-    "layoutAssignments": ("layout", "recordType"),
-    "profileActionOverrides": ("actionName", "pageOrSobjectType", "recordType"),
+    # loginFlows has no key: a file's login flows replace the org's as a whole.
+    **{element.tag: element.identity for element in ELEMENTS if element.tag != "loginFlows"},
+    "userPermissions": ("name",),
+    "objectPermissions": ("object",),
+    "fieldPermissions": ("field",),
+    "classAccesses": ("apexClass",),
+    "pageAccesses": ("apexPage",),
+    "customPermissions": ("name",),
+    "tabVisibilities": ("tab",),
+    "recordTypeVisibilities": ("recordType",),
 }
 
 #: Single values: the deployed file's value wins when it has one.

@@ -104,6 +104,9 @@ def _object_permission(f: dict[str, str], line: int) -> ObjectPermission:
         view_all=truth(f.get("viewAllRecords")),
         modify_all=truth(f.get("modifyAllRecords")),
         view_all_fields=opt_truth(f.get("viewAllFields")),
+        customize_setup=opt_truth(f.get("customizeSetup")),
+        delete_setup=opt_truth(f.get("deleteSetup")),
+        view_setup=opt_truth(f.get("viewSetup")),
         line=line,
     )
 
@@ -197,6 +200,52 @@ _TEXT_FIELDS = {
 }
 _BOOL_FIELDS = {"custom": "custom", "hasActivationRequired": "has_activation_required"}
 
+#: The children each typed entry reads; an entry holding anything else (``hidden`` on an old
+#: field permission, ``viewSetup`` on an object) is kept whole as a Node, so nothing is lost.
+_ENTRY_CHILDREN = {
+    "userPermissions": frozenset({"enabled", "name"}),
+    "objectPermissions": frozenset(
+        {
+            *("allowCreate", "allowDelete", "allowEdit", "allowRead", "modifyAllRecords"),
+            *("object", "viewAllFields", "viewAllRecords"),
+            *("customizeSetup", "deleteSetup", "viewSetup"),
+        }
+    ),
+    "fieldPermissions": frozenset({"editable", "field", "readable"}),
+    "classAccesses": frozenset({"apexClass", "enabled"}),
+    "pageAccesses": frozenset({"apexPage", "enabled"}),
+    "customPermissions": frozenset({"enabled", "name"}),
+    "tabSettings": frozenset({"tab", "visibility"}),
+    "tabVisibilities": frozenset({"tab", "visibility"}),
+    "recordTypeVisibilities": frozenset(
+        {"default", "personAccountDefault", "recordType", "visible"}
+    ),
+    "loginIpRanges": frozenset({"description", "endAddress", "startAddress"}),
+}
+#: What the templates write for each kind: an element typed for another kind is kept as a Node.
+_PROFILE_ONLY = frozenset(
+    {"tabVisibilities", "loginIpRanges", "loginHours", "custom", "userLicense"}
+)
+_SET_ONLY = frozenset({"tabSettings", "label", "license", "hasActivationRequired"})
+
+
+def _typed(child: etree._Element, tag: str, kind: Kind) -> bool:
+    """Tell whether ``child`` fits its typed model field exactly (else it stays a Node)."""
+    if tag in (_SET_ONLY if kind is Kind.PROFILE else _PROFILE_ONLY):
+        return False
+    allowed = _ENTRY_CHILDREN.get(tag)
+    if allowed is None:
+        return True
+    seen: set[str] = set()
+    for grandchild in _children(child):
+        if grandchild.text is not None and len(grandchild):
+            return False
+        name = local_name(grandchild)
+        if name not in allowed or name in seen:
+            return False
+        seen.add(name)
+    return True
+
 
 def _parse_container(
     root: etree._Element, *, kind: Kind, name: str, source: str
@@ -209,12 +258,18 @@ def _parse_container(
     if block is not None:
         field_permissions += block[0]
     for child in block[1] if block is not None else _children(root):
-        if child.tag == _FIELD_PERMISSIONS and len(child):
+        if (
+            child.tag == _FIELD_PERMISSIONS
+            and len(child)
+            and _typed(child, "fieldPermissions", kind)
+        ):
             field_permissions.append(_fast_field_permission(child, line_of(child)))
             continue
         tag = local_name(child)
         line = line_of(child)
-        if tag in _ENTRY_PARSERS and len(child):
+        if not _typed(child, tag, kind):
+            extras.append(_node(child))
+        elif tag in _ENTRY_PARSERS and len(child):
             attr, build = _ENTRY_PARSERS[tag]
             lists[attr].append(build(_fields(child), line))
         elif tag in _TEXT_FIELDS and not len(child) and _TEXT_FIELDS[tag] not in values:

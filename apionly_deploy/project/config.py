@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from apionly_deploy.errors import ConfigError
+from apionly_deploy.model.components import Kind
 from apionly_deploy.project import toml_fast
 from apionly_deploy.project.toml_lines import LineIndex, line_index
 
@@ -26,20 +27,22 @@ DEFAULT_API_VERSION = "62.0"
 #: Target names that need no ``[orgs.NAME]`` table.
 BUILTIN_ORGS = ("local", "env")
 
-_VAR = re.compile(r"\$\{([^}]*)\}")
+#: ``${name}`` and its escape ``$${``, which stands for a literal ``${``.
+_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 #: Internal key under which interpolation learns the chosen org (not a valid variable name).
 _SELECTED_ORG = "${org}"
 _API_VERSION = re.compile(r"[1-9][0-9]\.0")
-_TOP_KEYS = (
-    "project",
-    "vars",
-    "permission_sets",
-    "profiles",
-    "permission_set_groups",
-    "delete",
-    "users",
-    "orgs",
+#: The table of each component kind in the project file (and under ``[delete]``).
+KIND_TABLES: Mapping[Kind, str] = MappingProxyType(
+    {
+        Kind.PERMISSION_SET: "permission_sets",
+        Kind.MUTING_PERMISSION_SET: "muting_permission_sets",
+        Kind.PROFILE: "profiles",
+        Kind.PERMISSION_SET_GROUP: "permission_set_groups",
+    }
 )
+TABLE_KINDS: Mapping[str, Kind] = MappingProxyType({t: k for k, t in KIND_TABLES.items()})
+_TOP_KEYS = ("project", "vars", *KIND_TABLES.values(), "delete", "users", "orgs")
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,8 @@ def _substitute(
         return text
 
     def replace(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "${"  # the escape $${
         name = match.group(1).strip()
         if name in variables:
             return variables[name]

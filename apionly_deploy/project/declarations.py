@@ -26,7 +26,15 @@ from apionly_deploy.model.components import (
     TabSetting,
     UserPermission,
 )
-from apionly_deploy.project.config import Project, SourceFile, check_keys, did_you_mean
+from apionly_deploy.project.config import (
+    KIND_TABLES,
+    TABLE_KINDS,
+    Project,
+    SourceFile,
+    check_keys,
+    did_you_mean,
+)
+from apionly_deploy.project.element_tables import element_keys, read_elements
 from apionly_deploy.project.login_limits import login_hours, login_ip_ranges
 from apionly_deploy.project.values import (
     read_bool,
@@ -50,16 +58,40 @@ _COMMON_KEYS = (
     "tabs",
     "record_types",
 )
-PERMISSION_SET_KEYS = ("label", "license", "activation_required", *_COMMON_KEYS)
-PROFILE_KEYS = ("user_license", "custom", "login_ip_ranges", "login_hours", *_COMMON_KEYS)
-GROUP_KEYS = ("label", "description", "permission_sets", "muting_permission_sets")
-DELETE_KEYS = ("permission_sets", "profiles", "permission_set_groups")
+PERMISSION_SET_KEYS = (
+    "label",
+    "license",
+    "activation_required",
+    *_COMMON_KEYS,
+    *element_keys(Kind.PERMISSION_SET),
+)
+MUTING_KEYS = ("label", *_COMMON_KEYS, *element_keys(Kind.MUTING_PERMISSION_SET))
+PROFILE_KEYS = (
+    "user_license",
+    "custom",
+    "login_ip_ranges",
+    "login_hours",
+    *_COMMON_KEYS,
+    *element_keys(Kind.PROFILE),
+)
+GROUP_KEYS = (
+    "label",
+    "description",
+    "permission_sets",
+    "muting_permission_sets",
+    "status",
+    "other",
+)
+DELETE_KEYS = tuple(KIND_TABLES.values())
 
+#: Object words beyond the six flags: ``all`` (the six), ``none``, and the flags written only
+#: when set: ``view_all_fields`` (API 63.0 on) and the setup-object flags.
 OBJECT_WORDS = {*OBJECT_FLAGS, "all"}
+EXTRA_OBJECT_WORDS = ("view_all_fields", "customize_setup", "delete_setup", "view_setup")
 FIELD_WORDS = {"read": (True, False), "edit": (True, True), "none": (False, False)}
 PS_TABS = {"available": "Available", "visible": "Visible", "none": "None"}
 PROFILE_TABS = {"default_on": "DefaultOn", "default_off": "DefaultOff", "hidden": "Hidden"}
-RECORD_TYPE_WORDS = ("visible", "default", "hidden")
+RECORD_TYPE_WORDS = ("visible", "default", "hidden", "person_account_default")
 
 
 def build_bundle(project: Project) -> Bundle:
@@ -68,6 +100,8 @@ def build_bundle(project: Project) -> Bundle:
     components: list[Component] = []
     for name, table in _tables(src, project, "permission_sets"):
         components.append(_permission_set(src, name, table))
+    for name, table in _tables(src, project, "muting_permission_sets"):
+        components.append(_muting_set(src, name, table))
     for name, table in _tables(src, project, "profiles"):
         components.append(_profile(src, name, table))
     for name, table in _tables(src, project, "permission_set_groups"):
@@ -75,7 +109,8 @@ def build_bundle(project: Project) -> Bundle:
     if not components:
         raise src.error(
             (),
-            "the project declares no permission sets, profiles or permission set groups",
+            "the project declares no permission sets, muting permission sets, profiles or "
+            "permission set groups",
             'add a [permission_sets.NAME] or [profiles."NAME"] table (see `apionly-deploy init`)',
         )
     deletions = _deletions(src, project.table("delete"))
@@ -96,7 +131,7 @@ def _check_unique(
         key = (component.kind, component.name.lower())
         if key in seen:
             raise src.error(
-                (_TABLE_OF[component.kind], component.name),
+                (KIND_TABLES[component.kind], component.name),
                 f"duplicate name: {seen[key]!r} is already declared (Salesforce names ignore case)",
                 "rename or merge one of them",
             )
@@ -104,7 +139,7 @@ def _check_unique(
     for kind, name in deletions:
         if (kind, name.lower()) in seen:
             raise src.error(
-                ("delete", _TABLE_OF[kind]),
+                ("delete", KIND_TABLES[kind]),
                 f"{name!r} is both declared and listed for deletion",
                 "remove it from one of the two",
             )
@@ -139,6 +174,22 @@ def _permission_set(src: SourceFile, name: str, t: Mapping[str, Any]) -> Permiss
         license=read_str(src, path, t, "license"),
         has_activation_required=read_bool(src, path, t, "activation_required", default=False),
         tabs=_tabs(src, path, t, PS_TABS),
+        extras=read_elements(src, path, t, Kind.PERMISSION_SET),
+        **_common(src, path, t, profile=False),
+    )
+
+
+def _muting_set(src: SourceFile, name: str, t: Mapping[str, Any]) -> PermissionContainer:
+    """A muting permission set: declared like a permission set; what it grants, it mutes."""
+    path = ("muting_permission_sets", name)
+    check_keys(src, path, t, MUTING_KEYS)
+    return PermissionContainer(
+        kind=Kind.MUTING_PERMISSION_SET,
+        name=name,
+        source=str(src.path),
+        label=read_str(src, path, t, "label") or name.replace("_", " "),
+        tabs=_tabs(src, path, t, PS_TABS),
+        extras=read_elements(src, path, t, Kind.MUTING_PERMISSION_SET),
         **_common(src, path, t, profile=False),
     )
 
@@ -151,10 +202,11 @@ def _profile(src: SourceFile, name: str, t: Mapping[str, Any]) -> PermissionCont
         name=name,
         source=str(src.path),
         user_license=read_str(src, path, t, "user_license"),
-        custom=read_bool(src, path, t, "custom", default=True),
+        custom=_optional_bool(src, path, t, "custom"),
         login_ip_ranges=login_ip_ranges(src, path, t.get("login_ip_ranges", [])),
         login_hours=login_hours(src, (*path, "login_hours"), t.get("login_hours")),
         tabs=_tabs(src, path, t, PROFILE_TABS),
+        extras=read_elements(src, path, t, Kind.PROFILE),
         **_common(src, path, t, profile=True),
     )
 
@@ -165,14 +217,21 @@ def _group(src: SourceFile, name: str, t: Mapping[str, Any]) -> PermissionSetGro
     return PermissionSetGroup(
         name=name,
         source=str(src.path),
-        has_activation_required=False,
+        has_activation_required=read_bool(src, path, t, "activation_required", default=False),
         label=read_str(src, path, t, "label") or name.replace("_", " "),
         description=read_str(src, path, t, "description"),
         permission_sets=tuple(sorted(set(read_names(src, path, t, "permission_sets")))),
         muting_permission_sets=tuple(
             sorted(set(read_names(src, path, t, "muting_permission_sets")))
         ),
+        status=read_str(src, path, t, "status"),
+        extras=read_elements(src, path, t, Kind.PERMISSION_SET_GROUP),
     )
+
+
+def _optional_bool(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> bool | None:
+    """Return ``t[key]`` as a boolean, or None (not written) when absent."""
+    return read_bool(src, path, t, key, default=False) if key in t else None
 
 
 def _common(src: SourceFile, path: Path_, t: Mapping[str, Any], *, profile: bool) -> dict[str, Any]:
@@ -240,13 +299,15 @@ def _one_word(src: SourceFile, path: Path_, value: Any, allowed: Iterable[str]) 
 
 def _objects(src: SourceFile, path: Path_, value: Any) -> tuple[ObjectPermission, ...]:
     table = read_mapping(src, path, value, 'objects = { Account = ["read", "edit"] }')
-    allowed = [*OBJECT_FLAGS, "all", "none"]
+    allowed = [*OBJECT_FLAGS, "all", "none", *EXTRA_OBJECT_WORDS]
     result = []
     for obj, spec in sorted(table.items()):
         words = set(_words(src, (*path, obj), spec, allowed))
         flags = set(OBJECT_FLAGS) if "all" in words else words - {"none"}
         line = src.line((*path, obj))
-        result.append(ObjectPermission(obj, line=line, **{f: f in flags for f in OBJECT_FLAGS}))
+        optional: dict[str, Any] = {w: True if w in words else None for w in EXTRA_OBJECT_WORDS}
+        optional.update({f: f in flags for f in OBJECT_FLAGS})
+        result.append(ObjectPermission(obj, line=line, **optional))
     return tuple(result)
 
 
@@ -293,28 +354,27 @@ def _record_types(
                 "a permission set cannot set a default record type",
                 'use "visible" (defaults live on profiles)',
             )
+        if "person_account_default" in words and not profile:
+            raise src.error(
+                (*path, name),
+                "a permission set cannot set a default record type",
+                'use "visible" (defaults live on profiles)',
+            )
         visible = "hidden" not in words
         default = ("default" in words) if profile else None
+        person = True if "person_account_default" in words else None
         line = src.line((*path, name))
-        result.append(RecordTypeVisibility(name, visible=visible, default=default, line=line))
+        result.append(
+            RecordTypeVisibility(
+                name, visible=visible, default=default, person_account_default=person, line=line
+            )
+        )
     return tuple(result)
-
-
-_TABLE_OF = {
-    Kind.PERMISSION_SET: "permission_sets",
-    Kind.PROFILE: "profiles",
-    Kind.PERMISSION_SET_GROUP: "permission_set_groups",
-}
-_DELETE_KINDS: Mapping[str, Kind] = {
-    "permission_sets": Kind.PERMISSION_SET,
-    "profiles": Kind.PROFILE,
-    "permission_set_groups": Kind.PERMISSION_SET_GROUP,
-}
 
 
 def _deletions(src: SourceFile, table: Mapping[str, Any]) -> tuple[tuple[Kind, str], ...]:
     check_keys(src, ("delete",), table, DELETE_KEYS)
     found: list[tuple[Kind, str]] = []
-    for key, kind in _DELETE_KINDS.items():
+    for key, kind in TABLE_KINDS.items():
         found += [(kind, n) for n in read_names(src, ("delete",), table, key)]
     return tuple(sorted(found))

@@ -1,7 +1,9 @@
-"""Turn retrieved components back into ``apionly.toml`` tables (the keys ``init`` writes).
+"""Turn components (retrieved, or files given to ``import``) into ``apionly.toml`` tables.
 
-Loading the tables and rendering them gives the same permissions back. What the project file has
-no key for (layouts, app visibilities, ``viewAllFields``...) is listed as dropped.
+Loading the tables and rendering them gives every entry and value back (order, whitespace and
+``True``/``true`` aside). Elements the project file has no short key for go under ``other``, as
+the XML has them; what no key can hold exactly is refused by name (``NotRepresentable``, exit 1)
+rather than written as a file whose next deploy would revoke it.
 """
 
 from __future__ import annotations
@@ -9,12 +11,11 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from apionly_deploy.errors import ConfigError
+from apionly_deploy.errors import ConfigError, ContentError
 from apionly_deploy.fileio import write_atomic
 from apionly_deploy.model.components import (
     API_ENABLED,
@@ -22,32 +23,51 @@ from apionly_deploy.model.components import (
     OBJECT_FLAGS,
     Access,
     Component,
+    FieldPermission,
     Kind,
+    ObjectPermission,
     PermissionContainer,
     PermissionSetGroup,
+    RecordTypeVisibility,
 )
+from apionly_deploy.model.elements import OTHER_KEY
+from apionly_deploy.project.config import KIND_TABLES
+from apionly_deploy.project.declarations import EXTRA_OBJECT_WORDS
+from apionly_deploy.project.element_tables import Unrepresentable, write_elements
 
 _PS_TABS = {"Available": "available", "Visible": "visible", "None": "none"}
 _PROFILE_TABS = {"DefaultOn": "default_on", "DefaultOff": "default_off", "Hidden": "hidden"}
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-TABLES = {
-    Kind.PERMISSION_SET: "permission_sets",
-    Kind.PROFILE: "profiles",
-    Kind.PERMISSION_SET_GROUP: "permission_set_groups",
-}
+
+
+class NotRepresentable(ContentError):
+    """A component holds something no project-file key can hold exactly."""
 
 
 @dataclass(frozen=True, slots=True)
 class Converted:
-    """TOML text for some components, and what could not be expressed."""
+    """TOML text for some components, and the elements kept verbatim under ``other``."""
 
     text: str
-    dropped: tuple[str, ...]
+    verbatim: tuple[str, ...]
 
 
 def key(name: str) -> str:
     """Return a TOML key: bare when it can be, quoted otherwise."""
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _quoted(name)
+
+
+def string(text: str) -> str:
+    """Return a TOML string value that loads back as ``text`` through the project loader:
+    ``${`` is written ``$${`` so it is not read as a variable."""
+    return _quoted(text.replace("${", "$${"))
+
+
+def _quoted(text: str) -> str:
+    """Return a TOML basic string: any Unicode as itself (JSON's surrogate-pair escapes are
+    not TOML), control characters as escapes."""
+    escaped = json.dumps(text, ensure_ascii=False)
+    return escaped.replace("\x7f", "\\u007F")  # DEL: JSON leaves it raw, TOML does not
 
 
 def value(item: object) -> str:
@@ -55,7 +75,7 @@ def value(item: object) -> str:
     if isinstance(item, bool):
         return "true" if item else "false"
     if isinstance(item, str):
-        return json.dumps(item)  # JSON string escapes are valid TOML basic-string escapes
+        return string(item)
     if isinstance(item, list):
         return "[" + ", ".join(value(i) for i in item) + "]"
     if isinstance(item, dict):
@@ -66,33 +86,48 @@ def value(item: object) -> str:
 
 
 def to_config(components: Iterable[Component]) -> Converted:
-    """Return the project-file tables for ``components``, sorted by kind and name."""
-    blocks, dropped = [], []
+    """Return the project-file tables for ``components``, sorted by kind and name.
+
+    Raises NotRepresentable naming the component and element no key can hold exactly.
+    """
+    blocks, verbatim = [], []
     for component in sorted(components, key=lambda c: (c.kind, c.name)):
-        if component.kind not in TABLES:
-            dropped.append(f"{component.kind} {component.name}: the project file has no table")
-            continue
-        entries = (
-            _group(component)
-            if isinstance(component, PermissionSetGroup)
-            else _container(component)
-        )
-        lines = [f"[{TABLES[component.kind]}.{key(component.name)}]"]
-        lines += [f"{key(k)} = {value(v)}" for k, v in entries.items() if v not in (None, [], {})]
+        try:
+            entries = (
+                _group(component)
+                if isinstance(component, PermissionSetGroup)
+                else _container(component)
+            )
+            entries.update(write_elements(component.extras, component.kind))
+        except Unrepresentable as exc:
+            raise NotRepresentable(
+                f"{component.source or component.name}: {component.kind} {component.name}: "
+                f"{exc}; the project file cannot hold it exactly, so nothing was written"
+            ) from None
+        lines = [f"[{KIND_TABLES[component.kind]}.{key(component.name)}]"]
+        lines += [f"{key(k)} = {value(v)}" for k, v in entries.items() if _written(k, v)]
         blocks.append("\n".join(lines))
-        counts = Counter(node.tag for node in component.extras)
-        dropped += [
-            f"{component.kind} {component.name}: {tag} ({n})" for tag, n in sorted(counts.items())
-        ]
-    return Converted(text="\n\n".join(blocks) + ("\n" if blocks else ""), dropped=tuple(dropped))
+        other = entries.get(OTHER_KEY)
+        if isinstance(other, dict):
+            verbatim += [f"{component.kind} {component.name}: {tag}" for tag in other]
+    text = "\n\n".join(blocks) + ("\n" if blocks else "")
+    return Converted(text=text, verbatim=tuple(verbatim))
+
+
+def _written(name: str, item: object) -> bool:
+    """Tell whether a key is written: not when absent or empty, but an empty ``login_hours``
+    (``<loginHours/>``, no login at any time) is written, since it differs from none."""
+    return item is not None and (item not in ([], {}) or name == "login_hours")
 
 
 def _group(group: PermissionSetGroup) -> dict[str, object]:
     return {
         "label": group.label,
         "description": group.description,
+        "activation_required": True if group.has_activation_required else None,
         "permission_sets": list(group.permission_sets),
         "muting_permission_sets": list(group.muting_permission_sets),
+        "status": group.status,
     }
 
 
@@ -103,34 +138,29 @@ def _container(c: PermissionContainer) -> dict[str, object]:
     if api_only:
         perms.pop(API_USER_ONLY)
         perms.pop(API_ENABLED)
-    head: dict[str, object] = (
-        {"user_license": c.user_license, "custom": False if c.custom is False else None}
-        if profile
-        else {
+    head: dict[str, object]
+    if profile:
+        head = {"user_license": c.user_license, "custom": c.custom}
+    elif c.kind is Kind.MUTING_PERMISSION_SET:
+        head = {"label": c.label}
+    else:
+        head = {
             "label": c.label,
             "license": c.license,
             "activation_required": True if c.has_activation_required else None,
         }
-    )
+    tabs = _PROFILE_TABS if profile else _PS_TABS
     body: dict[str, object] = {
         "description": c.description,
         "api_only": True if api_only else None,
         "user_permissions": _toggles(perms),
-        "objects": {o.object: _object_words(o.granted()) for o in c.object_permissions},
-        "fields": {
-            f.field: "edit" if f.editable else "read" if f.readable else "none"
-            for f in c.field_permissions
-        },
+        "objects": {o.object: _object_words(o) for o in c.object_permissions},
+        "fields": {f.field: _field_word(f) for f in c.field_permissions},
         "apex_classes": _toggles(_access(c.class_accesses)),
         "pages": _toggles(_access(c.page_accesses)),
         "custom_permissions": _toggles(_access(c.custom_permissions)),
-        "tabs": {
-            t.tab: (_PROFILE_TABS if profile else _PS_TABS).get(t.visibility, t.visibility)
-            for t in c.tabs
-        },
-        "record_types": {
-            r.record_type: _record_type_words(r.visible, r.default) for r in c.record_types
-        },
+        "tabs": {t.tab: _word(tabs, t.visibility, f"tab {t.tab}") for t in c.tabs},
+        "record_types": {r.record_type: _record_type_words(r) for r in c.record_types},
     }
     if profile:
         body["login_ip_ranges"] = [
@@ -138,6 +168,18 @@ def _container(c: PermissionContainer) -> dict[str, object]:
         ]
         body["login_hours"] = _hours(c.login_hours.hours) if c.login_hours else None
     return {**head, **body}
+
+
+def _word(words: dict[str, str], text: str, what: str) -> str:
+    if text not in words:
+        raise Unrepresentable(f"{what}: visibility {text!r} has no project-file word")
+    return words[text]
+
+
+def _field_word(f: FieldPermission) -> str:
+    if f.editable and not f.readable:
+        raise Unrepresentable(f"field {f.field} is editable but not readable")
+    return "edit" if f.editable else "read" if f.readable else "none"
 
 
 def _access(entries: Sequence[Access]) -> dict[str, bool]:
@@ -150,16 +192,21 @@ def _toggles(flags: dict[str, bool]) -> object:
     return list(ordered) if all(ordered.values()) else ordered
 
 
-def _object_words(granted: Sequence[str]) -> object:
+def _object_words(o: ObjectPermission) -> object:
+    granted = o.granted()
+    extra = [word for word in EXTRA_OBJECT_WORDS if getattr(o, word)]
     if set(granted) == set(OBJECT_FLAGS):
-        return "all"
-    return list(granted) or ["none"]
+        return ["all", *extra] if extra else "all"
+    return [*granted, *extra] or ["none"]
 
 
-def _record_type_words(visible: bool, default: bool | None) -> object:
-    if not visible:
-        return "hidden"
-    return ["visible", "default"] if default else "visible"
+def _record_type_words(r: RecordTypeVisibility) -> object:
+    words = ["visible" if r.visible else "hidden"]
+    if r.default:
+        words.append("default")
+    if r.person_account_default:
+        words.append("person_account_default")
+    return words[0] if len(words) == 1 else words
 
 
 def _ip_range(start: str, end: str, description: str | None) -> dict[str, str]:
@@ -173,9 +220,14 @@ def _hours(hours: Sequence[tuple[str, str]]) -> dict[str, str]:
     values = dict(hours)
     spans = {}
     for day in _DAYS:
-        start, end = values.get(f"{day}Start"), values.get(f"{day}End")
-        if start is not None and end is not None:
-            spans[day] = f"{_clock(int(start))}-{_clock(int(end))}"
+        start, end = values.pop(f"{day}Start", None), values.pop(f"{day}End", None)
+        if start is None and end is None:
+            continue
+        if start is None or end is None or not (start.isdigit() and end.isdigit()):
+            raise Unrepresentable(f"loginHours: {day} needs a start and an end in minutes")
+        spans[day] = f"{_clock(int(start))}-{_clock(int(end))}"
+    if values or len(hours) != 2 * len(spans):
+        raise Unrepresentable(f"loginHours: {', '.join(sorted(values)) or 'a repeated day'}")
     return spans
 
 
@@ -198,7 +250,9 @@ def add_to_project(
             f"{project_file}: invalid TOML ({exc}); fix it before --to-config"
         ) from None
     declared = {
-        (kind, name.lower()) for kind, table in TABLES.items() for name in existing.get(table, {})
+        (kind, name.lower())
+        for kind, table in KIND_TABLES.items()
+        for name in existing.get(table, {})
     }
     new = tuple(c for c in components if (c.kind, c.name.lower()) not in declared)
     skipped = tuple(f"{c.kind} {c.name}" for c in components if c not in new)

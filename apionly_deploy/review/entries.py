@@ -60,6 +60,9 @@ _OBJECT_FLAGS = (
     ("view_all", "viewAll"),
     ("modify_all", "modifyAll"),
     ("view_all_fields", "viewAllFields"),
+    ("customize_setup", "customizeSetup"),
+    ("delete_setup", "deleteSetup"),
+    ("view_setup", "viewSetup"),
 )
 #: Tab visibility as access: a profile's DefaultOff and a set's Available both make the tab
 #: reachable; DefaultOn and Visible also put it in the navigation.
@@ -76,7 +79,8 @@ _FLAG_ORDER = {
     for index, name in enumerate(
         (
             *("enabled", "read", "create", "edit", "delete", "viewAll", "modifyAll"),
-            *("viewAllFields", "available", "visible", "default", "personAccountDefault"),
+            *("viewAllFields", "customizeSetup", "deleteSetup", "viewSetup"),
+            *("available", "visible", "default", "personAccountDefault"),
             "present",
         )
     )

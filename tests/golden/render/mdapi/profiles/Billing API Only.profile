@@ -1,6 +1,5 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <Profile xmlns="http://soap.sforce.com/2006/04/metadata">
-    <custom>true</custom>
     <description>Billing provider integration (Production); API only, fixed egress range</description>
     <fieldPermissions>
         <editable>false</editable>
