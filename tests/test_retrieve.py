@@ -167,7 +167,7 @@ def test_api_only_comes_back_as_one_key(tmp_path):
     text = to_config([profile]).text
     assert '[profiles."Billing API Only"]' in text and "api_only = true" in text
     assert "ApiUserOnly" not in text
-    assert 'login_ip_ranges = [{ start = "203.0.113.0", end = "203.0.113.15"' in text
+    assert 'login_ip_ranges = [\n    { start = "203.0.113.0", end = "203.0.113.15"' in text
 
 
 def test_add_to_project_appends_only_what_is_missing(tmp_path):

@@ -19,6 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _COMMAND_MODULES = {
     "init": "apionly_deploy.cli.project",
+    "import": "apionly_deploy.cli.adopt",
     "render": "apionly_deploy.cli.project",
     "package": "apionly_deploy.cli.project",
     "emulator": "apionly_deploy.cli.emulator",

@@ -23,7 +23,8 @@ class Form(Enum):
     ACCESS = "access"
     #: ``apps = { X = "visible" }``, ``["visible", "default"]`` or ``"hidden"``.
     APP = "app"
-    #: ``layouts = { Account = "Account-Account Layout", "Account.Partner" = "..." }``.
+    #: ``layouts = { "Account-Account Layout" = ["Account", "Account.Partner"] }``: where each
+    #: layout is assigned, its object (no record type) or record types.
     LAYOUT = "layout"
     #: ``login_flows = [{ flow = "X", flowType = "UI", ... }]``: children by their XML names.
     RECORD = "record"

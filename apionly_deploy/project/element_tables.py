@@ -71,18 +71,13 @@ def _read_element(
             for name, spec in table.items()
         ]
     if element.form is Form.LAYOUT:
-        table = _mapping(
-            src, path, value, f'{element.key} = {{ Account = "Account-Account Layout" }}'
-        )
+        example = f'{element.key} = {{ "Account-Account Layout" = ["Account", "Account.Partner"] }}'
+        table = _mapping(src, path, value, example)
         nodes = []
-        for target, layout in table.items():
-            if not isinstance(layout, str) or not layout:
-                raise src.error(
-                    (*path, target),
-                    "must be a layout name",
-                    f'write {target} = "Object-Layout Name"',
-                )
-            nodes.append(layout_node(target, layout, line=src.line((*path, target))))
+        for layout, spec in table.items():
+            where = (*path, layout)
+            for target in _layout_targets(src, where, layout, spec):
+                nodes.append(layout_node(target, layout, line=src.line(where)))
         return nodes
     if not isinstance(value, list):
         raise src.error(
@@ -122,6 +117,29 @@ def _record_node(src: SourceFile, path: KeyPath, tag: str, value: Any) -> Node:
         for one in item if isinstance(item, list) else [item]:
             children.append(_record_node(src, (*path, child), child, one))
     return Node(tag, None if children else "", tuple(children), line=line)
+
+
+def _layout_targets(src: SourceFile, path: KeyPath, layout: str, spec: Any) -> list[str]:
+    """Read where a layout is assigned: its object (no record type) and record types."""
+    targets = [spec] if isinstance(spec, str) else spec
+    if not isinstance(targets, list) or not all(isinstance(t, str) and t for t in targets):
+        raise src.error(
+            path, "must be an object or record type, or a list of them", 'write ["Account.Partner"]'
+        )
+    owner = layout_object(layout)
+    for target in targets:
+        if "." not in target and target != owner:
+            raise src.error(
+                path,
+                f"{target!r} is not the layout's object {owner!r}",
+                f'write "{owner}" for its default assignment, or a record type',
+            )
+    return targets
+
+
+def layout_object(layout: str) -> str:
+    """Return the object a layout belongs to: its name up to the first ``-``."""
+    return layout.split("-", 1)[0]
 
 
 def _toggles(src: SourceFile, path: KeyPath, value: Any) -> dict[str, bool]:
@@ -235,7 +253,15 @@ def _put_short(short: dict[str, Any], element: Element, node: Node, kind: Kind) 
         return False
     target, value, again = entry
     table = short.get(element.key, {})
-    if not target or target in table or again != _canonical(node):
+    if not target or again != _canonical(node):
+        return False
+    if element.form is Form.LAYOUT:  # one key per layout, listing where it is assigned
+        held = table.get(target, [])
+        targets = held if isinstance(held, list) else [held]
+        if value in targets:
+            return False
+        value = value if not targets else [*targets, value]
+    elif target in table:
         return False
     short[element.key] = {**table, target: value}
     return True
@@ -256,10 +282,10 @@ def _short_entry(
         value: object = words[0] if len(words) == 1 else words
         return name, value, app_node(name, set(words), kind)
     record_type = fields.get("recordType")
-    target = record_type or name.split("-", 1)[0]
-    if ("." in target) != bool(record_type):
-        return None  # an object key would read back as a record type, or the reverse
-    return target, name, layout_node(target, name)
+    where = record_type or layout_object(name)
+    if ("." in where) != bool(record_type):
+        return None  # an object would read back as a record type, or the reverse
+    return name, where, layout_node(where, name)
 
 
 def _canonical(node: Node) -> Node:

@@ -104,14 +104,36 @@ def to_config(components: Iterable[Component]) -> Converted:
                 f"{component.source or component.name}: {component.kind} {component.name}: "
                 f"{exc}; the project file cannot hold it exactly, so nothing was written"
             ) from None
-        lines = [f"[{KIND_TABLES[component.kind]}.{key(component.name)}]"]
-        lines += [f"{key(k)} = {value(v)}" for k, v in entries.items() if _written(k, v)]
-        blocks.append("\n".join(lines))
+        header = f"{KIND_TABLES[component.kind]}.{key(component.name)}"
+        written = {k: v for k, v in entries.items() if _written(k, v)}
+        blocks.append("\n".join(table_lines(header, written)))
         other = entries.get(OTHER_KEY)
         if isinstance(other, dict):
             verbatim += [f"{component.kind} {component.name}: {tag}" for tag in other]
     text = "\n\n".join(blocks) + ("\n" if blocks else "")
     return Converted(text=text, verbatim=tuple(verbatim))
+
+
+#: Past this width a table is written as a sub-table and a list one item a line, so that a
+#: review shows one changed entry as one changed line.
+WIDTH = 100
+
+
+def table_lines(header: str, entries: dict[str, object]) -> list[str]:
+    """Return a table's lines: short values inline, long tables as sub-tables after them."""
+    lines = [f"[{header}]"]
+    later: list[tuple[str, dict[str, object]]] = []
+    for name, item in entries.items():
+        line = f"{key(name)} = {value(item)}"
+        if len(line) <= WIDTH or not isinstance(item, dict | list):
+            lines.append(line)
+        elif isinstance(item, list):
+            lines += [f"{key(name)} = [", *(f"    {value(i)}," for i in item), "]"]
+        else:
+            later.append((f"{header}.{key(name)}", item))
+    for sub_header, table in later:
+        lines += ["", *table_lines(sub_header, table)]
+    return lines
 
 
 def _written(name: str, item: object) -> bool:
