@@ -367,3 +367,44 @@ def test_model_schema_version_checks():
     assert (finding.rule, finding.severity) == ("AO003", Severity.ERROR)
     assert "63.0" in finding.hint
     assert validate_components([container], api_version="63.0") == []
+
+
+# -- evidence from real files that orgs accepted (issue 14) ----------------------------------
+
+
+@BOTH
+def test_ao205_big_objects_delete_without_edit(check):
+    """Big objects have no edit access, so their delete needs only read."""
+    data = permission_set(obj("Archive__b", "read", "create", "delete"))
+    assert "AO205" not in rules(check(data))
+    [finding] = only(check(permission_set(obj("Thing__c", "read", "delete"))), "AO205")
+    assert finding.message == "Thing__c: delete needs edit"
+
+
+def test_capitalised_booleans_are_a_warning_not_an_error():
+    """Salesforce reads True/False; the file is adopted, the finding asks for true/false."""
+    data = permission_set(("userPermissions", "<enabled>True</enabled><name>ViewSetup</name>"))
+    findings = on_xml(data)
+    assert [(f.rule, f.severity) for f in findings] == [("AO006", Severity.WARNING)]
+    assert findings[0].message == "<enabled> is 'True'; write 'true'"
+    assert rules(
+        on_xml(permission_set(("userPermissions", "<enabled>yes</enabled><name>ViewSetup</name>")))
+    ) == ["AO004"]
+
+
+def test_an_object_permission_missing_a_flag_is_a_warning():
+    """allowDelete left out reads as false; a public project's pipeline deployed it for years."""
+    body = (
+        "<allowCreate>false</allowCreate><allowEdit>false</allowEdit><allowRead>true</allowRead>"
+        "<modifyAllRecords>false</modifyAllRecords><object>Account</object>"
+        "<viewAllRecords>false</viewAllRecords>"
+    )
+    [finding] = on_xml(permission_set(("objectPermissions", body)))
+    assert (finding.rule, finding.severity) == ("AO004", Severity.WARNING)
+    assert "lacks the required <allowDelete>" in finding.message
+
+
+def test_hidden_on_an_old_field_permission_is_a_note():
+    body = "<editable>false</editable><field>Account.Site</field><hidden>false</hidden><readable>true</readable>"
+    [finding] = on_xml(permission_set(("fieldPermissions", body)))
+    assert (finding.rule, finding.severity) == ("AO003", Severity.NOTE)

@@ -81,6 +81,12 @@ _CATALOGUE = (
         "Salesforce writes elements in schema order; reorder them to keep diffs small.",
     ),
     Rule(
+        "AO006",
+        W,
+        "Boolean written True or False",
+        "Salesforce reads it, but writes true and false; write them so to keep diffs small.",
+    ),
+    Rule(
         "AO101",
         W,
         "ApiUserOnly without ApiEnabled in the same file",

@@ -124,7 +124,14 @@ def _complex(walk: _Walk, element: etree._Element, declared: ComplexType) -> Non
         _value(walk, child, decl)
     for decl in declared.children.values():
         if counts.get(decl.name, 0) < decl.min:
-            walk.add("AO004", element, f"<{parent}> lacks the required <{decl.name}>")
+            # A missing object flag reads as false: orgs accepted such files for years.
+            flag = parent == "objectPermissions" and decl.type == BOOLEAN
+            walk.add(
+                "AO004",
+                element,
+                f"<{parent}> lacks the required <{decl.name}>",
+                severity=Severity.WARNING if flag else None,
+            )
 
 
 def _value(walk: _Walk, element: etree._Element, decl: ChildDecl) -> None:
@@ -137,7 +144,10 @@ def _value(walk: _Walk, element: etree._Element, decl: ChildDecl) -> None:
         return
     value = (element.text or "").strip()
     if decl.type == BOOLEAN and value not in BOOLEAN_VALUES:
-        walk.add("AO004", element, f"<{decl.name}> is {value!r}; it must be true or false")
+        if value.lower() in BOOLEAN_VALUES:  # True/FALSE: Salesforce's reader takes them
+            walk.add("AO006", element, f"<{decl.name}> is {value!r}; write {value.lower()!r}")
+        else:
+            walk.add("AO004", element, f"<{decl.name}> is {value!r}; it must be true or false")
     allowed = walk.types.enums.get(decl.type)
     if allowed is not None and value not in allowed:
         walk.add(
@@ -157,6 +167,10 @@ def _unknown(walk: _Walk, child: etree._Element, declared: ComplexType, parent: 
         walk.add("AO003", child, message, severity=max(severity, Severity.WARNING, key=_rank))
         return
     message = f"<{name}> is not in the Metadata API {version} schema of <{parent}>"
+    if (parent, name) == ("fieldPermissions", "hidden"):  # field permissions before API 23.0
+        hint = "A legacy element: Salesforce ignores it; remove it."
+        walk.add("AO003", child, message, severity=Severity.NOTE, hint=hint)
+        return
     first = walk.since(declared.name, name)
     if first is not None and _newer(first, version):
         hint = f"<{name}> exists from API {first} on: raise the API version or remove it."

@@ -29,13 +29,16 @@ def format_text(findings: Sequence[Finding]) -> str:
 
 
 def summary(findings: Sequence[Finding]) -> str:
-    """Return ``2 errors, 1 warning, 0 notes in 3 files``."""
+    """Return ``2 errors, 1 warning, 0 notes in 3 files`` (the files with findings), or
+    ``no findings`` for a clean run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     files = len({f.file for f in findings})
 
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
+    if not findings:
+        return "no findings"
     parts = [plural(counts[s], str(s)) for s in Severity]
     return f"{', '.join(parts)} in {plural(files, 'file')}"
 
