@@ -296,10 +296,19 @@ def test_untyped_entries_with_flags() -> None:
         return f"<flowAccesses><enabled>{enabled}</enabled><flow>Sync</flow></flowAccesses>"
 
     change = one("PermissionSet", flow("false"), flow("true"))
+    assert (change.category, change.key, change.action) == (Category.FLOW, "Sync", Action.GRANT)
+    assert changes("PermissionSet", flow("True"), flow("true")) == []  # one answer for True
+
+
+def test_unknown_untyped_entries_are_other() -> None:
+    def future(enabled: str) -> str:
+        return f"<futureAccesses><enabled>{enabled}</enabled><thing>X</thing></futureAccesses>"
+
+    change = one("PermissionSet", future("true"), future("false"))
     assert (change.category, change.key, change.action) == (
         Category.OTHER,
-        "flowAccesses: Sync",
-        Action.GRANT,
+        "futureAccesses: X",
+        Action.REVOKE,
     )
 
 
@@ -309,7 +318,10 @@ def test_untyped_entries_with_flags() -> None:
 def test_untyped_entries_without_flags(root: str, action: Action) -> None:
     layout = "<layoutAssignments><layout>Account-Account Layout</layout><recordType>Account.B2B</recordType></layoutAssignments>"
     change = one(root, layout, "")
-    assert change.key == "layoutAssignments: layout=Account-Account Layout, recordType=Account.B2B"
+    assert (change.category, change.key) == (
+        Category.LAYOUT,
+        "Account-Account Layout (Account.B2B)",
+    )
     assert change.action is action
     assert one(root, "", layout).action is Action.ADD
 

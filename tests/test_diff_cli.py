@@ -52,13 +52,13 @@ def test_two_single_files_are_compared_whatever_their_names(run) -> None:  # typ
             ("crafted/base", "crafted/head"),
             "high",
             1,
-            "diff: 10 change(s) rated high (--fail-on high)\n",
+            "diff: 11 change(s) rated high (--fail-on high)\n",
         ),
         (
             ("crafted/base", "crafted/head"),
             "medium",
             1,
-            "diff: 10 change(s) rated high (--fail-on medium)\n",
+            "diff: 11 change(s) rated high (--fail-on medium)\n",
         ),
         (("real/v1", "real/v2"), "high", 0, ""),
         (

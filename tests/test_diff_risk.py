@@ -49,6 +49,36 @@ CASES = [
     ),
     (change(Category.LICENSE, "license", Action.CHANGE), "change-license", Risk.HIGH),
     (
+        change(Category.EXTERNAL_CREDENTIAL_PRINCIPAL, "Erp-Integration", Action.REVOKE),
+        "revoke-external-credential-principal",
+        Risk.HIGH,
+    ),
+    (
+        change(Category.EXTERNAL_CREDENTIAL_PRINCIPAL, "Erp-Integration", Action.GRANT),
+        "grant-external-access",
+        Risk.MEDIUM,
+    ),
+    (
+        change(Category.EXTERNAL_DATA_SOURCE, "Archive", Action.GRANT),
+        "grant-external-access",
+        Risk.MEDIUM,
+    ),
+    (
+        change(Category.FLOW, "Erp_Sync", Action.REVOKE),
+        "revoke-integration-runtime-access",
+        Risk.MEDIUM,
+    ),
+    (
+        change(Category.APEX_CLASS, "ErpApi", Action.REVOKE),
+        "revoke-integration-runtime-access",
+        Risk.MEDIUM,
+    ),
+    (
+        change(Category.CUSTOM_METADATA_TYPE, "Erp__mdt", Action.REVOKE),
+        "revoke-integration-runtime-access",
+        Risk.MEDIUM,
+    ),
+    (
         change(Category.LICENSE, "userLicense", Action.CHANGE, kind=PROFILE),
         "change-license",
         Risk.HIGH,

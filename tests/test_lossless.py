@@ -50,7 +50,7 @@ ELEMENT_SAMPLES = {
         "<dataCategoryGroup>Regions</dataCategoryGroup><visibility>CUSTOM</visibility>"
     ),
     "customMetadataTypeAccesses": "<enabled>true</enabled><name>Erp_Setting__mdt</name>",
-    "customSettingAccesses": "<enabled>false</enabled><name>Erp_Switch__c</name>",
+    "customSettingAccesses": "<enabled>true</enabled><name>Erp_Switch__c</name>",
     "dataspaceScopes": "<dataAccessLevel>ALL</dataAccessLevel><dataspaceScope>default</dataspaceScope>",
     "emailRoutingAddressAccesses": "<enabled>true</enabled><name>Support_Address</name>",
     "externalCredentialPrincipalAccesses": (
@@ -72,11 +72,15 @@ ELEMENT_SAMPLES = {
 }
 
 
-def sample(element_tag: str) -> tuple[str, bytes]:
+def sample(element_tag: str, kind: Kind | None = None) -> tuple[str, bytes]:
+    """Return a component holding one sample entry: on ``kind``, else a profile if it can."""
     element = next(e for e in ELEMENTS if e.tag == element_tag)
-    kind = Kind.PROFILE if Kind.PROFILE in element.kinds else Kind.PERMISSION_SET
+    kind = kind or (Kind.PROFILE if Kind.PROFILE in element.kinds else Kind.PERMISSION_SET)
     label = "" if kind is Kind.PROFILE else "<label>X</label>"
-    entry = f"<{element_tag}>{ELEMENT_SAMPLES[element_tag]}</{element_tag}>"
+    body = ELEMENT_SAMPLES[element_tag]
+    if kind is not Kind.PROFILE:
+        body = body.replace("<default>true</default>", "")  # only a profile has a default app
+    entry = f"<{element_tag}>{body}</{element_tag}>"
     return kind.value, doc(kind.value, f"{entry}{label}")
 
 

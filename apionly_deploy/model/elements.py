@@ -47,6 +47,9 @@ class Element:
     #: The children that identify an entry (Salesforce's key for it).
     identity: tuple[str, ...]
     kinds: frozenset[Kind]
+    #: Whether its true/false children are access (``enabled``, ``visible``...) or settings of
+    #: an entry whose presence is what counts (a login flow's ``useLightningRuntime``).
+    access_flags: bool = True
 
     @property
     def name_child(self) -> str:
@@ -64,6 +67,7 @@ ELEMENTS: tuple[Element, ...] = (
         Form.RECORD,
         ("dataCategoryGroup",),
         _PROFILES,
+        access_flags=False,
     ),
     Element(
         "customMetadataTypeAccesses",
@@ -127,6 +131,7 @@ ELEMENTS: tuple[Element, ...] = (
         Form.RECORD,
         ("flow", "vfFlowPage", "uiLoginFlowType"),
         _PROFILES,
+        access_flags=False,
     ),
     Element(
         "profileActionOverrides",
@@ -135,6 +140,7 @@ ELEMENTS: tuple[Element, ...] = (
         Form.RECORD,
         ("actionName", "pageOrSobjectType", "recordType", "formFactor"),
         _PROFILES,
+        access_flags=False,
     ),
     Element(
         "servicePresenceStatusAccesses",

@@ -20,6 +20,7 @@ from apionly_deploy.model.components import (
     PermissionContainer,
     PermissionSetGroup,
 )
+from apionly_deploy.model.elements import BY_TAG
 from apionly_deploy.review import entries, login
 from apionly_deploy.review.entries import Step
 
@@ -39,6 +40,22 @@ class Category(StrEnum):
     RECORD_TYPE = "record_type"
     LOGIN_IP_RANGE = "login_ip_range"
     LOGIN_HOURS = "login_hours"
+    # The untyped elements of model.elements, by their category there.
+    APP = "app"
+    FLOW = "flow"
+    CUSTOM_METADATA_TYPE = "custom_metadata_type"
+    CUSTOM_SETTING = "custom_setting"
+    EXTERNAL_CREDENTIAL_PRINCIPAL = "external_credential_principal"
+    EXTERNAL_DATA_SOURCE = "external_data_source"
+    AGENT = "agent"
+    EMAIL_ROUTING_ADDRESS = "email_routing_address"
+    SERVICE_PRESENCE_STATUS = "service_presence_status"
+    COMPUTING_SUMMARY = "computing_summary"
+    DATASPACE_SCOPE = "dataspace_scope"
+    LAYOUT = "layout"
+    LOGIN_FLOW = "login_flow"
+    ACTION_OVERRIDE = "action_override"
+    CATEGORY_GROUP = "category_group"
     GROUP_MEMBERSHIP = "group_membership"
     GROUP_MUTING = "group_muting"
     SETTING = "setting"
@@ -276,19 +293,25 @@ def _settings(
 
 
 def _extras(base: _Base, old: Sequence[Node], new: Sequence[Node]) -> Iterator[Change]:
-    steps = entries.entry_steps(
-        entries.node_key,
-        entries.node_state,
-        [e for e in old if entries.is_entry(e)],
-        [e for e in new if entries.is_entry(e)],
-        patch=base.patch,
-    )
-    yield from base.changes(Category.OTHER, steps)
+    """Diff untyped elements tag by tag: those of model.elements in their own category, keyed
+    by Salesforce's key for them; anything else under ``other``."""
+    tags = sorted({n.tag for n in (*old, *new) if entries.is_entry(n)})
+    for tag in tags:
+        element = BY_TAG.get(tag)
+        steps = entries.entry_steps(
+            entries.node_key if element is None else entries.identity_key(element.identity),
+            entries.node_state if element is None or element.access_flags else entries.present,
+            [e for e in old if e.tag == tag and entries.is_entry(e)],
+            [e for e in new if e.tag == tag and entries.is_entry(e)],
+            patch=base.patch,
+        )
+        yield from base.changes(Category(element.category) if element else Category.OTHER, steps)
 
 
 def _group_changes(
     base: _Base, old: PermissionSetGroup, new: PermissionSetGroup
 ) -> Iterator[Change]:
+    # status (Updated, Outdated...) is the org's bookkeeping, not access: not a change.
     yield from _settings(base, old, new, ("label", "description"))
     lists = (
         (Category.GROUP_MEMBERSHIP, old.permission_sets, new.permission_sets, "grant", "revoke"),

@@ -19,6 +19,7 @@ from apionly_deploy.model.components import (
     TabSetting,
     UserPermission,
 )
+from apionly_deploy.model.xmlread import truth
 
 State = tuple[frozenset[str], str]
 
@@ -165,7 +166,7 @@ def _canonical(node: Node) -> str:
 
 
 def _is_flag(node: Node) -> bool:
-    return not node.children and node.text in ("true", "false")
+    return not node.children and (node.text or "").lower() in ("true", "false")
 
 
 def node_key(node: Node) -> str:
@@ -178,13 +179,30 @@ def node_key(node: Node) -> str:
     return f"{node.tag}: {', '.join(sorted(_canonical(c) for c in ids))}"
 
 
+def identity_key(identity: Sequence[str]) -> Callable[[Node], str]:
+    """Return the key of an element Salesforce keys by ``identity``: its first child's text,
+    the others in parentheses (``Account-Account Layout (Account.Partner)``)."""
+
+    def key(node: Node) -> str:
+        texts = {c.tag: " ".join((c.text or "").split()) for c in node.children}
+        first, *rest = [texts[name] for name in identity if texts.get(name)] or [""]
+        return f"{first} ({', '.join(rest)})" if rest else first
+
+    return key
+
+
+def present(node: Node) -> State:
+    """Return the state of an entry whose presence is what counts (a login flow)."""
+    return PRESENT, "present"
+
+
 def node_state(node: Node) -> State:
     if not node.children:
         return PRESENT, shown(node.text) or ""
     flags = [c for c in node.children if _is_flag(c)]
     if not flags:
         return PRESENT, "present"
-    on = tuple(sorted(c.tag for c in flags if c.text == "true"))
+    on = tuple(sorted(c.tag for c in flags if truth(c.text)))
     return frozenset(on), ", ".join(on) or "none"
 
 

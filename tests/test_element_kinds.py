@@ -1,0 +1,148 @@
+"""Every untyped element kind (model.elements): diff and risk see it, the local org keeps it,
+and a set using every kind survives deploy -> retrieve --to-config -> deploy -> retrieve."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lossless_support import normalised
+from test_lossless import ELEMENT_SAMPLES, sample
+
+from apionly_deploy.cli import cli
+from apionly_deploy.model.components import Kind
+from apionly_deploy.model.elements import BY_TAG, ELEMENTS, Form
+from apionly_deploy.model.parse import parse_component_bytes, parse_component_file
+from apionly_deploy.review.diff import Action, Category, diff_components
+from apionly_deploy.review.risk import assess
+
+NS = "http://soap.sforce.com/2006/04/metadata"
+
+
+def test_every_element_has_a_diff_category() -> None:
+    assert {e.category for e in ELEMENTS} <= {c.value for c in Category}
+
+
+@pytest.mark.parametrize("tag", sorted(ELEMENT_SAMPLES))
+def test_diff_reports_each_element_granted_and_revoked(tag: str) -> None:
+    """Adding the entry grants (or adds) it, dropping it from a replaced set revokes it."""
+    root, data = sample(tag)
+    with_entry = parse_component_bytes(data, name="X")
+    without = parse_component_bytes(
+        data.replace(f"<{tag}>".encode(), b"<!--", 1).replace(f"</{tag}>".encode(), b"-->", 1),
+        name="X",
+    )
+    element = BY_TAG[tag]
+    record = element.form is Form.RECORD or element.form is Form.LAYOUT
+    (added,) = [c for c in diff_components(without, with_entry) if c.category == element.category]
+    assert added.action is (Action.ADD if record else Action.GRANT)
+    (dropped,) = [c for c in diff_components(with_entry, without) if c.category == element.category]
+    expected = Action.STAYS if root == "Profile" else Action.REMOVE if record else Action.REVOKE
+    assert dropped.action is expected
+
+
+@pytest.mark.parametrize(
+    ("tag", "grant", "revoke"),
+    [
+        ("externalCredentialPrincipalAccesses", "medium", "high"),
+        ("externalDataSourceAccesses", "medium", "low"),
+        ("flowAccesses", "low", "medium"),
+        ("customMetadataTypeAccesses", "low", "medium"),
+        ("applicationVisibilities", "low", "low"),
+    ],
+)
+def test_the_documented_risk_of_granting_and_revoking(tag: str, grant: str, revoke: str) -> None:
+    """On a permission set (a deploy replaces it, so a dropped entry is revoked)."""
+    _, data = sample(tag, Kind.PERMISSION_SET)
+    with_entry = parse_component_bytes(data, name="X")
+    stripped = data.replace(f"<{tag}>".encode(), b"<!--", 1).replace(
+        f"</{tag}>".encode(), b"-->", 1
+    )
+    without = parse_component_bytes(stripped, name="X")
+    category = BY_TAG[tag].category
+    (granted,) = [c for c in assess(diff_components(without, with_entry)) if c.category == category]
+    (revoked,) = [c for c in assess(diff_components(with_entry, without)) if c.category == category]
+    assert (granted.risk, revoked.risk) == (grant, revoke)
+
+
+EVERY_KIND = """\
+[project]
+api_version = "67.0"  # newer than the newest schema shipped: futureAccesses is a note
+
+[permission_sets.Every_Kind]
+label = "Every kind"
+user_permissions = ["ApiEnabled"]
+objects = { Account = ["read", "view_all_fields"] }
+apex_classes = ["ErpSync"]
+agents = ["Erp_Agent"]
+apps = { Erp_Console = "visible" }
+computing_summaries = ["Erp_Summary"]
+custom_metadata_types = ["Erp_Endpoint__mdt"]
+custom_settings = { Erp_Switches__c = false }
+dataspace_scopes = [{ dataAccessLevel = "ALL", dataspaceScope = "default" }]
+email_routing_addresses = ["Erp_Inbox"]
+external_credential_principals = ["Erp-Integration"]
+external_data_sources = ["Erp_Archive"]
+flows = ["Erp_Sync"]
+service_presence_statuses = ["Busy"]
+other = { futureAccesses = [{ enabled = "true", thing = "Erp" }] }
+"""
+
+PLACEHOLDER = """\
+[project]
+api_version = "67.0"
+
+[permission_sets.Placeholder]
+label = "Placeholder"
+"""
+
+
+def test_a_set_with_every_kind_survives_the_local_org_round_trip(tmp_path: Path) -> None:
+    """deploy -> retrieve --to-config -> deploy -> retrieve: the set holds what it held."""
+    runner = CliRunner()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "apionly.toml").write_text(EVERY_KIND)
+
+    def run(*args: str) -> str:
+        result = runner.invoke(cli, [*args, "-p", str(project)])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("deploy", "start", "-o", "local")
+    run(
+        "retrieve",
+        "-o",
+        "local",
+        "--permission-set",
+        "Every_Kind",
+        "--out",
+        str(tmp_path / "first"),
+    )
+    first_file = next((tmp_path / "first").rglob("Every_Kind.permissionset-meta.xml"))
+    first = parse_component_file(first_file)
+    assert {n.tag for n in first.extras} == {
+        *(e.tag for e in ELEMENTS if Kind.PERMISSION_SET in e.kinds),
+        "futureAccesses",
+    }
+
+    (project / "apionly.toml").write_text(PLACEHOLDER)
+    out = run("retrieve", "-o", "local", "--permission-set", "Every_Kind", "--to-config")
+    assert "added 1 table(s)" in out
+    run("deploy", "start", "-o", "local")
+    shutil.rmtree(project / "retrieved")
+    run(
+        "retrieve",
+        "-o",
+        "local",
+        "--permission-set",
+        "Every_Kind",
+        "--out",
+        str(tmp_path / "second"),
+    )
+    second = parse_component_file(
+        next((tmp_path / "second").rglob("Every_Kind.permissionset-meta.xml"))
+    )
+    assert normalised(second) == normalised(first)
