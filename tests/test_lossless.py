@@ -155,7 +155,10 @@ def test_optional_flags_custom_and_status_survive(tmp_path: Path) -> None:
         "<recordType>PersonAccount.Patient</recordType><visible>true</visible></recordTypeVisibilities>",
     )
     no_custom = doc("Profile", "<userLicense>Salesforce</userLicense>")
-    group = doc("PermissionSetGroup", "<label>G</label><status>Outdated</status>")
+    group = doc(
+        "PermissionSetGroup",
+        "<hasActivationRequired>true</hasActivationRequired><label>G</label><status>Outdated</status>",
+    )
     components = [
         parse_component_bytes(profile, name="P"),
         parse_component_bytes(no_custom, name="Q"),

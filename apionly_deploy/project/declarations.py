@@ -77,6 +77,7 @@ PROFILE_KEYS = (
 GROUP_KEYS = (
     "label",
     "description",
+    "activation_required",
     "permission_sets",
     "muting_permission_sets",
     "status",
