@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -48,3 +49,13 @@ def test_readme_quick_start_is_two_commands() -> None:
     assert len(commands) == 2
     assert "deploy start -p sample-project -o local" in commands[0]
     assert "pytest" in commands[1]
+
+
+def test_readme_project_file_example_loads_and_validates(tmp_path: Path) -> None:
+    """The README's 'every key' example is a project that loads and validates clean."""
+    from apionly_deploy.project.pipeline import validate_project
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "apionly.toml").write_text(block, encoding="utf-8")
+    assert validate_project(tmp_path) == []
