@@ -146,3 +146,25 @@ def test_a_set_with_every_kind_survives_the_local_org_round_trip(tmp_path: Path)
         next((tmp_path / "second").rglob("Every_Kind.permissionset-meta.xml"))
     )
     assert normalised(second) == normalised(first)
+
+
+def test_muting_sets_are_declared_deployed_and_retrieved(tmp_path: Path) -> None:
+    """A [muting_permission_sets] table deploys, and retrieve --all brings it back."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "apionly.toml").write_text(
+        PLACEHOLDER
+        + '\n[muting_permission_sets.Muted]\nlabel = "Muted"\nuser_permissions = ["ExportReport"]\n'
+        + '\n[permission_set_groups.G]\npermission_sets = ["Placeholder"]\n'
+        + 'muting_permission_sets = ["Muted"]\n'
+    )
+    runner = CliRunner()
+    deployed = runner.invoke(cli, ["deploy", "start", "-p", str(project), "-o", "local"])
+    assert deployed.exit_code == 0, deployed.output
+    got = runner.invoke(cli, ["retrieve", "-p", str(project), "-o", "local", "--all"])
+    assert got.exit_code == 0, got.output
+    assert "  MutingPermissionSet  Muted\n" in got.stdout
+    muted = parse_component_file(
+        next((project / "retrieved").rglob("Muted.mutingpermissionset-meta.xml"))
+    )
+    assert [(p.name, p.enabled) for p in muted.user_permissions] == [("ExportReport", True)]

@@ -28,6 +28,13 @@ from apionly_deploy.cli.main import cli, project_option
     help="Permission set to retrieve (repeatable).",
 )
 @click.option(
+    "--muting-permission-set",
+    "muting_sets",
+    multiple=True,
+    metavar="NAME",
+    help="Muting permission set to retrieve (repeatable).",
+)
+@click.option(
     "--profile", "profiles", multiple=True, metavar="NAME", help="Profile to retrieve (repeatable)."
 )
 @click.option(
@@ -38,7 +45,10 @@ from apionly_deploy.cli.main import cli, project_option
     help="Permission set group to retrieve (repeatable).",
 )
 @click.option(
-    "--all", "everything", is_flag=True, help="Retrieve every profile, permission set and group."
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Retrieve every profile, permission set, muting permission set and group.",
 )
 @click.option(
     "--out",
@@ -72,6 +82,7 @@ def retrieve(
     project_dir: Path,
     org: str,
     permission_sets: tuple[str, ...],
+    muting_sets: tuple[str, ...],
     profiles: tuple[str, ...],
     groups: tuple[str, ...],
     everything: bool,
@@ -88,7 +99,7 @@ def retrieve(
     from apionly_deploy.salesforce.auth import resolve_org
     from apionly_deploy.salesforce.deploy import connect
 
-    if not (everything or permission_sets or profiles or groups):
+    if not (everything or permission_sets or muting_sets or profiles or groups):
         raise click.UsageError(
             "name what to retrieve (--permission-set, --profile, "
             "--permission-set-group) or pass --all"
@@ -100,6 +111,7 @@ def retrieve(
     selection = retrieving.Selection(
         {
             Kind.PERMISSION_SET: permission_sets,
+            Kind.MUTING_PERMISSION_SET: muting_sets,
             Kind.PROFILE: profiles,
             Kind.PERMISSION_SET_GROUP: groups,
         },

@@ -11,7 +11,12 @@ from apionly_deploy.model.components import Kind
 from apionly_deploy.salesforce.deploy.polling import Clock, Poller, PollPolicy, Sleep
 from apionly_deploy.salesforce.metadata_api import MetadataClient, RetrieveResult
 
-RETRIEVABLE = (Kind.PROFILE, Kind.PERMISSION_SET, Kind.PERMISSION_SET_GROUP)
+RETRIEVABLE = (
+    Kind.PROFILE,
+    Kind.PERMISSION_SET,
+    Kind.MUTING_PERMISSION_SET,
+    Kind.PERMISSION_SET_GROUP,
+)
 #: Salesforce returns only the profile entries about components in the same retrieve, so a
 #: profile retrieve brings these along (their own files are not kept).
 PROFILE_COMPANIONS = ("ApexClass", "ApexPage", "CustomTab")
