@@ -168,3 +168,20 @@ def test_muting_sets_are_declared_deployed_and_retrieved(tmp_path: Path) -> None
         next((project / "retrieved").rglob("Muted.mutingpermissionset-meta.xml"))
     )
     assert [(p.name, p.enabled) for p in muted.user_permissions] == [("ExportReport", True)]
+
+
+@pytest.mark.parametrize("tag", sorted(ELEMENT_SAMPLES))
+def test_the_local_org_stores_and_returns_each_element(tag: str) -> None:
+    """What the org keeps for a deployed component (its own writer) parses back whole."""
+    from apionly_deploy.emulator import components
+    from apionly_deploy.emulator.store import StoredComponent
+
+    _, data = sample(tag)
+    deployed = parse_component_bytes(data, name="X")
+    xml = components.stored_xml(deployed)
+    kind = deployed.kind.value
+    stored = StoredComponent(kind, "X", f"x/X.{deployed.kind.suffix}", xml, "0PS", 0.0, 0.0)
+    assert normalised(components.load(stored)) == normalised(deployed)
+    assert normalised(parse_component_bytes(components.served_xml(stored), name="X")) == normalised(
+        deployed
+    )
