@@ -84,13 +84,18 @@ def test_quick_reading_is_taken_for_the_usual_shape() -> None:
     assert [parse.local_name(c) for c in block[1]] == ["custom", "userLicense"]
 
 
-def test_one_and_zero_are_booleans_as_in_xsd() -> None:
-    """xsd:boolean (and Salesforce) take 1 and 0 as well as true and false."""
+@pytest.mark.parametrize(
+    ("true", "false"),
+    [("1", "0"), ("True", "False")],
+    ids=["xsd-1-0", "capitalised-as-real-files-say"],
+)
+def test_booleans_read_as_salesforce_reads_them(true: str, false: str) -> None:
+    """xsd:boolean's 1 and 0, and True/False (which Salesforce's reader takes), are booleans."""
     body = (
-        "<userPermissions><enabled>1</enabled><name>ApiEnabled</name></userPermissions>\n"
-        "<userPermissions><enabled>0</enabled><name>ViewSetup</name></userPermissions>\n"
-        + _field("Account.Phone", readable="1", editable="0")
-        + "<custom>1</custom>\n"
+        f"<userPermissions><enabled>{true}</enabled><name>ApiEnabled</name></userPermissions>\n"
+        f"<userPermissions><enabled>{false}</enabled><name>ViewSetup</name></userPermissions>\n"
+        + _field("Account.Phone", readable=true, editable=false)
+        + f"<custom>{true}</custom>\n"
     )
     profile = parse_component_bytes(_doc(body), name="P")
     assert isinstance(profile, PermissionContainer)
@@ -117,22 +122,3 @@ def test_xml_errors_carry_line_and_column_beside_the_same_message() -> None:
         parse_component_bytes(b"<x:Other xmlns:x='urn:o'/>", name="o", source="o.xml")
     assert (caught.value.line, caught.value.column) == (1, 1)
     assert str(caught.value) == "o.xml:1:1: " + caught.value.problem
-
-
-def test_capitalised_booleans_read_as_salesforce_reads_them() -> None:
-    """``True``/``False``, as files that real orgs accepted for years say, are booleans too."""
-    body = (
-        "<userPermissions><enabled>True</enabled><name>ApiEnabled</name></userPermissions>\n"
-        "<userPermissions><enabled>False</enabled><name>ViewSetup</name></userPermissions>\n"
-        + _field("Account.Phone", readable="True", editable="False")
-        + "<custom>True</custom>\n"
-    )
-    profile = parse_component_bytes(_doc(body), name="P")
-    assert isinstance(profile, PermissionContainer)
-    assert [(u.name, u.enabled) for u in profile.user_permissions] == [
-        ("ApiEnabled", True),
-        ("ViewSetup", False),
-    ]
-    field = profile.field_permissions[0]
-    assert (field.readable, field.editable) == (True, False)
-    assert profile.custom is True

@@ -167,30 +167,34 @@ def _tables(src: SourceFile, project: Project, key: str) -> list[tuple[str, Mapp
 def _permission_set(src: SourceFile, name: str, t: Mapping[str, Any]) -> PermissionContainer:
     path = ("permission_sets", name)
     check_keys(src, path, t, PERMISSION_SET_KEYS)
-    return PermissionContainer(
-        kind=Kind.PERMISSION_SET,
-        name=name,
-        source=str(src.path),
-        label=read_str(src, path, t, "label") or name.replace("_", " "),
+    return _set(
+        src,
+        name,
+        t,
+        Kind.PERMISSION_SET,
         license=read_str(src, path, t, "license"),
         has_activation_required=read_bool(src, path, t, "activation_required", default=False),
-        tabs=_tabs(src, path, t, PS_TABS),
-        extras=read_elements(src, path, t, Kind.PERMISSION_SET),
-        **_common(src, path, t, profile=False),
     )
 
 
 def _muting_set(src: SourceFile, name: str, t: Mapping[str, Any]) -> PermissionContainer:
     """A muting permission set: declared like a permission set; what it grants, it mutes."""
-    path = ("muting_permission_sets", name)
-    check_keys(src, path, t, MUTING_KEYS)
+    check_keys(src, ("muting_permission_sets", name), t, MUTING_KEYS)
+    return _set(src, name, t, Kind.MUTING_PERMISSION_SET)
+
+
+def _set(
+    src: SourceFile, name: str, t: Mapping[str, Any], kind: Kind, **head: Any
+) -> PermissionContainer:
+    path = (KIND_TABLES[kind], name)
     return PermissionContainer(
-        kind=Kind.MUTING_PERMISSION_SET,
+        kind=kind,
         name=name,
         source=str(src.path),
         label=read_str(src, path, t, "label") or name.replace("_", " "),
         tabs=_tabs(src, path, t, PS_TABS),
-        extras=read_elements(src, path, t, Kind.MUTING_PERMISSION_SET),
+        extras=read_elements(src, path, t, kind),
+        **head,
         **_common(src, path, t, profile=False),
     )
 
