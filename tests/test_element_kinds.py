@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from companions import principal, write_package
 from lossless_support import normalised
 from test_lossless import ELEMENT_SAMPLES, sample
 
@@ -90,6 +91,16 @@ service_presence_statuses = ["Busy"]
 other = { futureAccesses = [{ enabled = "true", thing = "Erp" }] }
 """
 
+#: The components EVERY_KIND names, which a real org needs before the set deploys.
+EVERY_KIND_NEEDS = {
+    "ApexClass": ["ErpSync"],
+    "CustomApplication": ["Erp_Console"],
+    "CustomObject": ["Erp_Endpoint__mdt", "Erp_Switches__c"],
+    "ExternalCredential": ["Erp"],
+    "ExternalDataSource": ["Erp_Archive"],
+    "Flow": ["Erp_Sync"],
+}
+
 PLACEHOLDER = """\
 [project]
 api_version = "67.0"
@@ -111,6 +122,13 @@ def test_a_set_with_every_kind_survives_the_local_org_round_trip(tmp_path: Path)
         assert result.exit_code == 0, result.output
         return result.stdout
 
+    refused = runner.invoke(cli, ["deploy", "start", "-p", str(project), "-o", "local"])
+    assert refused.exit_code == 1  # a real org refuses names it does not have
+    assert "In field: flow - no Flow named Erp_Sync found" in refused.output
+    companions = write_package(
+        tmp_path / "companions", EVERY_KIND_NEEDS, {"Erp": principal("Integration")}
+    )
+    run("deploy", "start", "-o", "local", "--metadata-dir", str(companions))
     run("deploy", "start", "-o", "local")
     run(
         "retrieve",

@@ -7,7 +7,8 @@ Knowledge of user permission names, dependencies and licences comes from
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from apionly_deploy.check import knowledge
 from apionly_deploy.model.components import API_USER_ONLY, Component, Kind, PermissionContainer
@@ -66,6 +67,9 @@ class OrgFacts:
     custom_objects: frozenset[str]
     custom_fields: frozenset[str]
     permission_sets: frozenset[str]
+    #: Names of the other components by metadata type (ApexClass, Flow, RecordType as
+    #: ``Object.Type``, ExternalCredentialPrincipal as ``Credential-Principal``...).
+    components: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def check_container(
@@ -166,13 +170,13 @@ def _object_problems(component: PermissionContainer, xml: bytes, org: OrgFacts) 
                     column_of(xml, entry.line, "objectPermissions"),
                 )
             )
-    for field in component.field_permissions:
-        if _CUSTOM.search(field.field) and field.field not in org.custom_fields:
+    for grant in component.field_permissions:
+        if _CUSTOM.search(grant.field) and grant.field not in org.custom_fields:
             problems.append(
                 Problem(
-                    f"In field: field - no CustomField named {field.field} found",
-                    field.line,
-                    column_of(xml, field.line, "fieldPermissions"),
+                    f"In field: field - no CustomField named {grant.field} found",
+                    grant.line,
+                    column_of(xml, grant.line, "fieldPermissions"),
                 )
             )
     return problems

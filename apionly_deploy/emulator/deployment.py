@@ -10,14 +10,14 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from apionly_deploy.emulator import checks, components, packages, records
+from apionly_deploy.emulator import checks, components, facts, packages, records, references
 from apionly_deploy.emulator.packages import Member
 from apionly_deploy.emulator.results import DeployMessage, Outcome
 from apionly_deploy.emulator.store import Store, StoredComponent
 from apionly_deploy.errors import XmlError
 from apionly_deploy.model import merge, parse
 from apionly_deploy.model.components import Component, Kind, PermissionContainer
-from apionly_deploy.model.xmldoc import METADATA_NS, parse_bytes
+from apionly_deploy.model.xmldoc import parse_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,8 @@ class _Run:
     new_objects: set[str] = field(default_factory=set)
     new_fields: set[str] = field(default_factory=set)
     new_sets: set[str] = field(default_factory=set)
+    #: Companion components this run deploys, by metadata type (see checks.OrgFacts).
+    new_components: dict[str, set[str]] = field(default_factory=dict)
     total: int = 0
     #: What the org held before this run (its writes wait until the end): read once per run.
     stored: checks.OrgFacts | None = None
@@ -94,12 +96,15 @@ def execute(store: Store, files: dict[str, bytes], options: DeployOptions, now: 
         members += _manifest_members(run, root)
         deletions += _destructive_members(run, root)
     run.total = len(members) + len(deletions)
-    for type_name in ("CustomObject", *packages.PERMISSION_ORDER):
-        for member in (m for m in members if m.type == type_name):
-            _deploy_member(run, member)
+    # What permission files name goes first, so a set may name a class deployed beside it.
+    for member in (m for m in members if m.type == "CustomObject"):
+        _deploy_member(run, member)
     for member in members:
         if member.type not in ("CustomObject", *packages.PERMISSION_ORDER):
             _deploy_raw(run, member)
+    for type_name in packages.PERMISSION_ORDER:
+        for member in (m for m in members if m.type == type_name):
+            _deploy_member(run, member)
     for member in deletions:
         _delete_member(run, member)
     return _finish(run)
@@ -188,45 +193,19 @@ def _parse_problem(exc: XmlError) -> checks.Problem:
 
 
 def _facts(run: _Run) -> checks.OrgFacts:
-    stored = run.stored = run.stored or _stored_facts(run.store)
-    if not (run.new_objects or run.new_fields or run.new_sets):
+    stored = run.stored = run.stored or facts.stored_facts(run.store)
+    if not (run.new_objects or run.new_fields or run.new_sets or run.new_components):
         return stored
+    known = dict(stored.components)
+    for type_name, names in run.new_components.items():
+        known[type_name] = known.get(type_name, frozenset()) | names
     return dataclasses.replace(
         stored,
         custom_objects=stored.custom_objects | run.new_objects,
         custom_fields=stored.custom_fields | run.new_fields,
         permission_sets=stored.permission_sets | run.new_sets,
+        components=known,
     )
-
-
-def _stored_facts(store: Store) -> checks.OrgFacts:
-    objects = {c.full_name for c in store.components("CustomObject")}
-    fields: set[str] = set()
-    for stored in store.components("CustomObject"):
-        fields |= _object_fields(stored.full_name, stored.xml)
-    sets = {str(r["Name"]) for r in store.records("PermissionSet") if r.get("Type") == "Regular"}
-    return checks.OrgFacts(
-        user_licenses=frozenset(str(r["Name"]) for r in store.records("UserLicense")),
-        permission_set_licenses=frozenset(
-            name
-            for r in store.records("PermissionSetLicense")
-            for name in (str(r["DeveloperName"]), str(r["MasterLabel"]))
-        ),
-        custom_objects=frozenset(objects),
-        custom_fields=frozenset(fields),
-        permission_sets=frozenset(sets),
-    )
-
-
-def _object_fields(object_name: str, xml: bytes) -> set[str]:
-    try:
-        root = parse_bytes(xml)
-    except XmlError:
-        return set()
-    return {
-        f"{object_name}.{(f.findtext(f'{{{METADATA_NS}}}fullName') or '').strip()}"
-        for f in root.findall(f"{{{METADATA_NS}}}fields")
-    }
 
 
 def _deploy_member(run: _Run, member: Member) -> None:
@@ -264,7 +243,8 @@ def _check(
     facts = _facts(run)
     if isinstance(component, PermissionContainer):
         assert isinstance(effective, PermissionContainer)  # noqa: S101 - same kind as component
-        return checks.check_container(component, effective, data, facts)
+        problems = checks.check_container(component, effective, data, facts)
+        return problems + references.missing_references(component, data, facts.components)
     return checks.check_group(component, data, facts)
 
 
@@ -311,12 +291,14 @@ def _deploy_object(run: _Run, member: Member, data: bytes) -> None:
         run.message(member, success=False, problem=_parse_problem(exc))
         return
     run.new_objects.add(member.full_name)
-    run.new_fields |= _object_fields(member.full_name, data)
+    run.new_fields |= facts.object_fields(member.full_name, data)
     _deploy_raw(run, member)
 
 
 def _deploy_raw(run: _Run, member: Member) -> None:
     data = run.files[member.path]
+    for type_name, name in facts.companion_names(member.type, member.full_name, data):
+        run.new_components.setdefault(type_name, set()).add(name)
     existing = run.store.get_component(member.type, member.full_name)
     run.message(
         member,

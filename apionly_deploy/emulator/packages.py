@@ -21,6 +21,9 @@ TYPE_FOLDERS: dict[str, tuple[str, str]] = {
     "CustomApplication": ("applications", "app"),
     "CustomPermission": ("customPermissions", "customPermission"),
     "Layout": ("layouts", "layout"),
+    "Flow": ("flows", "flow"),
+    "ExternalCredential": ("externalCredentials", "externalCredential"),
+    "ExternalDataSource": ("dataSources", "dataSource"),
 }
 #: Types Salesforce knows that the emulator accepts without keeping (children of objects...).
 CHILD_TYPES = frozenset({"CustomField", "RecordType", "ListView", "ValidationRule"})
