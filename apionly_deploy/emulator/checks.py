@@ -24,6 +24,8 @@ class Problem:
     message: str
     line: int = 0
     column: int = 0
+    #: A warning the deploy reports while it succeeds (what the facts only suspect).
+    warning: bool = False
 
 
 def is_known_permission(name: str) -> bool:
@@ -44,9 +46,13 @@ def required_permissions(name: str) -> tuple[str, ...]:
     return knowledge.required_user_permissions(name)
 
 
-def license_allows_api_only(user_license: str) -> bool:
-    allowed = knowledge.license_allows_api_only(user_license)
-    return True if allowed is None else allowed  # a licence the facts do not know
+def api_only_refusal(user_license: str) -> bool | None:
+    """Tell how a licence takes API Only User: None allowed (or unknown to the facts), True
+    refused (the facts are documented), False doubted (a warning, as offline validation says)."""
+    fact = knowledge.license_fact(user_license)
+    if fact is None or fact.api_only is not False:
+        return None
+    return fact.certain
 
 
 def column_of(xml: bytes, line: int, tag: str) -> int:
@@ -79,7 +85,54 @@ def check_container(
     problems = _permission_problems(component, effective, xml)
     problems += _license_problems(component, effective, xml, org)
     problems += _object_problems(component, xml, org)
+    if component.kind is not Kind.MUTING_PERMISSION_SET:  # muting edit without read is fine
+        problems += _entry_dependencies(component, xml)
     return problems
+
+
+def _entry_dependencies(component: PermissionContainer, xml: bytes) -> list[Problem]:
+    """Refuse object access without the access it needs and fields editable but not readable,
+    from the same facts offline validation reads (a big object's delete needs no edit)."""
+    needs = knowledge.object_permission_requirements()
+    problems: list[Problem] = []
+    for entry in component.object_permissions:
+        have = set(entry.granted())
+        for flag in sorted(have, key=_FLAG_ORDER.index):
+            missing = [
+                n
+                for n in needs.get(flag, ())
+                if n not in have and not (n == "edit" and entry.object.endswith("__b"))
+            ]
+            if missing:
+                problems.append(
+                    Problem(
+                        f"Permission {_FLAG_WORDS[flag]} on {entry.object} depends on "
+                        f"permission(s): {', '.join(_FLAG_WORDS[m] for m in missing)}",
+                        entry.line,
+                        column_of(xml, entry.line, "objectPermissions"),
+                    )
+                )
+    for grant in component.field_permissions:
+        if grant.editable and not grant.readable:
+            problems.append(
+                Problem(
+                    f"In field: readable - {grant.field} cannot be editable without being readable",
+                    grant.line,
+                    column_of(xml, grant.line, "fieldPermissions"),
+                )
+            )
+    return problems
+
+
+_FLAG_WORDS = {
+    "read": "Read",
+    "create": "Create",
+    "edit": "Edit",
+    "delete": "Delete",
+    "view_all": "View All",
+    "modify_all": "Modify All",
+}
+_FLAG_ORDER = tuple(_FLAG_WORDS)
 
 
 def _permission_problems(
@@ -135,18 +188,15 @@ def _license_problems(
                     column_of(xml, line, tag),
                 )
             ]
-    if (
-        license_name
-        and license_name in org.user_licenses
-        and API_USER_ONLY in component.enabled_user_permissions()
-        and not license_allows_api_only(license_name)
-    ):
+    refusal = api_only_refusal(license_name) if license_name in org.user_licenses else None
+    if refusal is not None and API_USER_ONLY in component.enabled_user_permissions():
         entry = next(p for p in component.user_permissions if p.name == API_USER_ONLY)
         problems.append(
             Problem(
                 f"The user license doesn't allow the permission: {API_USER_ONLY}",
                 entry.line,
                 column_of(xml, entry.line, "userPermissions"),
+                warning=not refusal,
             )
         )
     return problems

@@ -227,14 +227,16 @@ def _deploy_member(run: _Run, member: Member) -> None:
     existing = run.store.get_component(member.type, member.full_name)
     before = components.load(existing) if existing is not None else None
     effective = merge.deployed(before, component)
-    problems = _check(run, component, effective, data)
-    if problems:
-        for problem in problems:
+    found = _check(run, component, effective, data)
+    errors = [p for p in found if not p.warning]
+    if errors:
+        for problem in errors:
             run.message(member, success=False, problem=problem)
         return
     if member.type in ("PermissionSet", "MutingPermissionSet"):
         run.new_sets.add(member.full_name)
-    _stage(run, member, effective, existing)
+    warnings = [p for p in found if p.warning]
+    _stage(run, member, effective, existing, warning=warnings[0] if warnings else None)
 
 
 def _check(
@@ -249,12 +251,25 @@ def _check(
 
 
 def _stage(
-    run: _Run, member: Member, effective: Component, existing: StoredComponent | None
+    run: _Run,
+    member: Member,
+    effective: Component,
+    existing: StoredComponent | None,
+    *,
+    warning: checks.Problem | None = None,
 ) -> None:
     xml = components.stored_xml(effective)
     changed = existing is not None and existing.xml != xml
     record = _record_id(run.store, effective)
-    run.message(member, success=True, created=existing is None, changed=changed, record_id=record)
+    run.message(
+        member,
+        success=True,
+        created=existing is None,
+        changed=changed,
+        record_id=record,
+        problem=warning,
+        problem_type="Warning" if warning else None,
+    )
     store, now = run.store, run.now
 
     def write() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+
+import pytest
 
 from apionly_deploy.emulator import EmulatorInfo
 from apionly_deploy.model.xmldoc import METADATA_NS
@@ -142,7 +145,34 @@ def test_profile_deploy_patches_what_it_names_and_keeps_the_rest(
     assert b"<name>ViewSetup</name>" in stored.xml
 
 
-def test_api_only_on_a_license_that_forbids_it_is_refused(soap: Soap) -> None:
+def test_api_only_on_a_license_believed_not_to_offer_it_deploys_with_a_warning(
+    soap: Soap,
+) -> None:
+    """The facts only suspect Salesforce Platform (offline validation warns): the local org
+    deploys it and warns, the same answer with the same weight of evidence."""
+    files = {
+        "package.xml": package_xml(("Profile", ["Platform API"])),
+        "profiles/Platform API.profile": profile_xml(
+            "ApiEnabled", "ApiUserOnly", extra="<userLicense>Salesforce Platform</userLicense>"
+        ),
+    }
+    result = soap.wait(soap.deploy(make_zip(files)))
+    assert text(result, "status") == "Succeeded"
+    assert texts(result, "details/componentSuccesses/problem") == [
+        "The user license doesn't allow the permission: ApiUserOnly"
+    ]
+    assert texts(result, "details/componentSuccesses/problemType") == ["Warning"]
+
+
+def test_api_only_on_a_license_documented_not_to_offer_it_is_refused(
+    soap: Soap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apionly_deploy.check import knowledge
+
+    fact = knowledge.license_fact("Salesforce Platform")
+    assert fact is not None
+    certain = dataclasses.replace(fact, certain=True)
+    monkeypatch.setattr(knowledge, "license_fact", lambda name: certain)
     files = {
         "package.xml": package_xml(("Profile", ["Platform API"])),
         "profiles/Platform API.profile": profile_xml(
