@@ -29,6 +29,18 @@ _RETRIEVE_BOUND = {
     "tabVisibilities": "tabs",
     "recordTypeVisibilities": "record_types",
 }
+#: Untyped profile entries bound the same way (by the component types that name them); other
+#: keyed elements (agents, presence statuses...) the local org returns always.
+_BOUND_EXTRAS = frozenset(
+    {
+        "layoutAssignments",
+        "applicationVisibilities",
+        "flowAccesses",
+        "customSettingAccesses",
+        "customMetadataTypeAccesses",
+        "externalDataSourceAccesses",
+    }
+)
 
 
 def stored_xml(component: Component) -> bytes:
@@ -75,6 +87,8 @@ def filter_profile(
     extras = tuple(
         node
         for node in profile.extras
-        if (key := extra_key(node)) is None or wanted(node.tag, key[0])
+        if node.tag not in _BOUND_EXTRAS
+        or (key := extra_key(node)) is None
+        or wanted(node.tag, key[0])
     )
     return dataclasses.replace(profile, extras=extras, **lists)

@@ -11,7 +11,6 @@ from apionly_deploy.model.components import Component, Kind, PermissionContainer
 STANDARD_PROFILE_NAMES = {
     "Admin": "System Administrator",
     "Standard": "Standard User",
-    "ReadOnly": "Read Only",
     "MarketingProfile": "Marketing User",
     "ContractManager": "Contract Manager",
     "SolutionManager": "Solution Manager",

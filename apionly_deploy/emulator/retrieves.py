@@ -17,7 +17,7 @@ from apionly_deploy.emulator.store import Store, StoredComponent
 
 #: Which profile entries a retrieved component type brings along, and how its name keys them.
 _PROFILE_ENTRIES = {
-    "CustomObject": ("objectPermissions",),
+    "CustomObject": ("objectPermissions", "customSettingAccesses", "customMetadataTypeAccesses"),
     "CustomField": ("fieldPermissions",),
     "ApexClass": ("classAccesses",),
     "ApexPage": ("pageAccesses",),
@@ -25,6 +25,8 @@ _PROFILE_ENTRIES = {
     "Layout": ("layoutAssignments",),
     "RecordType": ("recordTypeVisibilities",),
     "CustomApplication": ("applicationVisibilities",),
+    "Flow": ("flowAccesses",),
+    "ExternalDataSource": ("externalDataSourceAccesses",),
 }
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 

@@ -35,11 +35,29 @@ _ADMIN_PERMISSIONS = (
     "ViewAllUsers",
 )
 _STANDARD_PERMISSIONS = ("ApiEnabled", "ChatterInternalUser", "EditTask", "RunReports")
+#: Standard objects a new Enterprise Edition org has and lists (a subset: those permission files
+#: most often name); their own files are not modelled.
+STANDARD_OBJECTS = (
+    "Account",
+    "Asset",
+    "Campaign",
+    "Case",
+    "Contact",
+    "Contract",
+    "Document",
+    "Idea",
+    "Lead",
+    "Opportunity",
+    "Order",
+    "Pricebook2",
+    "Product2",
+    "Solution",
+)
 #: (API name, user licence, user permissions) of the standard profiles.
 PROFILES = (
     ("Admin", "Salesforce", _ADMIN_PERMISSIONS),
     ("Standard", "Salesforce", _STANDARD_PERMISSIONS),
-    ("ReadOnly", "Salesforce", ("ApiEnabled", "RunReports")),
+    ("Read Only", "Salesforce", ("ApiEnabled", "RunReports")),
     ("MarketingProfile", "Salesforce", _STANDARD_PERMISSIONS),
     ("ContractManager", "Salesforce", _STANDARD_PERMISSIONS),
     ("SolutionManager", "Salesforce", _STANDARD_PERMISSIONS),

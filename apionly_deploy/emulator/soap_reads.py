@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from apionly_deploy.emulator import components, packages
+from apionly_deploy.emulator import components, facts, packages
 from apionly_deploy.emulator.org import Org
 from apionly_deploy.emulator.retrieves import RetrieveRequest, RetrieveResult
+from apionly_deploy.emulator.seed import STANDARD_OBJECTS
 from apionly_deploy.emulator.soap import (
     XSI,
     async_result,
@@ -133,22 +134,35 @@ def list_metadata(org: Org, session: Session, body: etree._Element) -> etree._El
     del session
     for query in body.findall(M + "queries"):
         type_name = _text(query, "type") or ""
-        if type_name not in packages.TYPE_FOLDERS:
-            continue
-        for stored in org.store.components(type_name):
-            _file_properties(
-                response,
-                "result",
-                stored.file_name,
-                stored.full_name,
-                type_name,
-                stored.id,
-                stored.created,
-                stored.modified,
-                user_id,
-                user_name,
-            )
+        for listed in _listed(org, type_name):
+            _file_properties(response, "result", *listed, user_id, user_name)
     return response
+
+
+def _listed(org: Org, type_name: str) -> list[tuple[str, str, str, str, float, float]]:
+    """Return (file, full name, type, id, created, modified) of each component of a type:
+    stored ones, the standard objects, and record types defined in stored objects."""
+    if type_name == "RecordType":
+        return [
+            (stored.file_name, name, type_name, stored.id, stored.created, stored.modified)
+            for stored in org.store.components("CustomObject")
+            for kind, name in facts.companion_names("CustomObject", stored.full_name, stored.xml)
+            if kind == "RecordType"
+        ]
+    if type_name not in packages.TYPE_FOLDERS:
+        return []
+    found = [
+        (s.file_name, s.full_name, type_name, s.id, s.created, s.modified)
+        for s in org.store.components(type_name)
+    ]
+    if type_name == "CustomObject":
+        names = {f[1] for f in found}
+        found += [  # standard objects have no id and no dates of their own
+            (f"objects/{name}.object", name, type_name, "", 0.0, 0.0)
+            for name in STANDARD_OBJECTS
+            if name not in names
+        ]
+    return found
 
 
 def read_metadata(org: Org, session: Session, body: etree._Element) -> etree._Element:

@@ -18,13 +18,24 @@ RETRIEVABLE = (
     Kind.PERMISSION_SET_GROUP,
 )
 #: Salesforce returns only the profile entries about components in the same retrieve, so a
-#: profile retrieve brings these along (their own files are not kept).
-PROFILE_COMPANIONS = ("ApexClass", "ApexPage", "CustomTab")
+#: profile retrieve brings these along (their own files are not kept). Each takes ``*``.
+PROFILE_COMPANIONS = (
+    "ApexClass",
+    "ApexPage",
+    "CustomApplication",
+    "CustomPermission",
+    "CustomTab",
+    "ExternalDataSource",
+    "Flow",
+    "Layout",
+)
 
 
 def profile_companions(client: MetadataClient) -> dict[str, list[str]]:
-    """Return the members that make a retrieved profile complete: every object and record type
-    by name (``*`` misses standard objects), classes, pages and tabs."""
+    """Return the members that make a retrieved profile complete: every object (custom
+    settings and metadata types among them) and record type by name, since ``*`` misses
+    standard objects and record types take no wildcard; then classes, pages, apps, custom
+    permissions, tabs, external data sources, flows and layouts by ``*``."""
     listed = client.list_metadata([("CustomObject", None), ("RecordType", None)])
     objects = sorted({p.full_name for p in listed if p.type == "CustomObject"})
     record_types = sorted({p.full_name for p in listed if p.type == "RecordType"})
