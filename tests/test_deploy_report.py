@@ -96,7 +96,7 @@ def test_text_summary_of_a_failed_deploy():
         "  permissionsets/ERP_Accounts.permissionset:12:5  Unknown user permission: ViewAllDat"
         "  [PermissionSet ERP_Accounts]\n"
         "  profiles/Old.profile  warning: Profile is deprecated, 100% sure  [Profile Old]\n"
-        "  created    PermissionSet  ERP_Orders\n"
+        "  rolled back  PermissionSet  ERP_Orders\n"
         "  Apex tests: 2 run, 1 failed\n"
         "  ErpTest.syncs  System.AssertException: x\n"
         "  coverage: Average test coverage is 60%"
@@ -136,8 +136,9 @@ def test_json_document_is_stable():
             "type": "PermissionSet",
             "name": "ERP_Orders",
             "file": "permissionsets/ERP_Orders.permissionset",
+            "deployed": False,  # the deploy failed: the org rolled the good component back
             "changed": False,
-            "created": True,
+            "created": False,
             "deleted": False,
         }
     ]
@@ -172,6 +173,11 @@ def test_junit_has_a_case_per_component_and_apex_test():
     ]
     assert prod[4].get("time") == "0.120"
     assert eu.find("testcase/error").get("message") == "invalid_grant"
+    # The deploy failed, so the org rolled the good component back: reported as not deployed.
+    skipped = prod[2].find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "not deployed: the org rolled the whole deploy back"
+    assert prod[1].find("skipped") is None  # a failed component is a failure, not a skip
 
 
 def test_github_annotations_escape_and_point_at_the_file():

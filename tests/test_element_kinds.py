@@ -3,6 +3,7 @@ and a set using every kind survives deploy -> retrieve --to-config -> deploy -> 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -203,3 +204,23 @@ def test_the_local_org_stores_and_returns_each_element(tag: str) -> None:
     assert normalised(parse_component_bytes(components.served_xml(stored), name="X")) == normalised(
         deployed
     )
+
+
+def test_a_missing_class_fails_its_set_and_the_good_one_is_rolled_back(tmp_path: Path) -> None:
+    """The set naming a class the org lacks fails at its line; the good set beside it is
+    reported as not deployed, since the org rolled the whole deploy back."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "apionly.toml").write_text(
+        PLACEHOLDER + '\n[permission_sets.Bad]\nlabel = "Bad"\napex_classes = ["ErpSync"]\n'
+    )
+    result = CliRunner().invoke(
+        cli, ["deploy", "start", "-p", str(project), "-o", "local", "--json"]
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    (failure,) = doc["component_failures"]
+    assert failure["problem"] == "In field: apexClass - no ApexClass named ErpSync found"
+    assert (Path(failure["file"]).name, failure["line"]) == ("apionly.toml", 9)  # apex_classes
+    (good,) = [s for s in doc["component_successes"] if s["name"] == "Placeholder"]
+    assert (good["deployed"], good["created"]) == (False, False)

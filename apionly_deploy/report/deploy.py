@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from apionly_deploy.salesforce.deploy.runner import Outcome, Verb, overall_exit_code, resume_command
-from apionly_deploy.salesforce.metadata_api import DeployMessage, DeployResult
+from apionly_deploy.salesforce.metadata_api import DeployMessage, DeployResult, DeployStatus
 
 Locate = Callable[[DeployMessage], tuple[str, int | None, int | None]]
 JSON_VERSION = 1
@@ -137,11 +137,18 @@ def text_summary(
     return "\n".join(lines)
 
 
+def rolled_back(result: DeployResult) -> bool:
+    """Tell whether nothing of a finished deploy reached the org: it failed, so the org rolled
+    every component back (or it only validated), whatever its successes say they would do."""
+    return result.done and (result.status is DeployStatus.FAILED or result.check_only)
+
+
 def _success_lines(result: DeployResult) -> list[str]:
     shown = [m for m in result.component_successes if m.full_name != "package.xml"]
     width = max((len(m.component_type) for m in shown), default=0)
+    back = result.status is DeployStatus.FAILED and rolled_back(result)
     return [
-        f"  {_change(m):<9}  {m.component_type:<{width}}  {m.full_name}"
+        f"  {'rolled back' if back else _change(m):<9}  {m.component_type:<{width}}  {m.full_name}"
         for m in sorted(shown, key=lambda m: (m.component_type, m.full_name))
     ]
 
@@ -201,6 +208,7 @@ def outcome_document(outcome: Outcome, *, locate: Locate | None = None) -> dict[
     r = outcome.result
     failures = r.component_failures if r is not None else ()
     successes = r.component_successes if r is not None else ()
+    back = r is not None and rolled_back(r)
     doc: dict[str, Any] = {
         "version": JSON_VERSION,
         "org": outcome.org,
@@ -215,7 +223,7 @@ def outcome_document(outcome: Outcome, *, locate: Locate | None = None) -> dict[
         "interrupted": outcome.interrupted,
         "counts": _count_doc(r),
         "component_failures": [_message_doc(m, locate) for m in failures],
-        "component_successes": [_message_doc(m, locate) for m in successes],
+        "component_successes": [_message_doc(m, locate, deployed=not back) for m in successes],
         "tests": _tests_doc(r),
     }
     return doc
@@ -244,11 +252,17 @@ def _count_doc(r: DeployResult | None) -> dict[str, int]:
     }
 
 
-def _message_doc(m: DeployMessage, locate: Locate) -> dict[str, Any]:
+def _message_doc(m: DeployMessage, locate: Locate, *, deployed: bool = True) -> dict[str, Any]:
     path, line, column = locate(m)
     doc: dict[str, Any] = {"type": m.component_type, "name": m.full_name, "file": path}
     if m.success:
-        doc.update(changed=m.changed, created=m.created, deleted=m.deleted)
+        # A component of a rolled-back deploy is not in the org, whatever the org said it did.
+        doc.update(
+            deployed=deployed,
+            changed=m.changed and deployed,
+            created=m.created and deployed,
+            deleted=m.deleted and deployed,
+        )
     else:
         doc.update(line=line, column=column, problem=m.problem, problem_type=m.problem_type)
         doc.update(org_file=m.file_name, org_line=m.line, org_column=m.column)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from apionly_deploy.report.deploy import Locate, plain_location, position
+from apionly_deploy.report.deploy import Locate, plain_location, position, rolled_back
 from apionly_deploy.salesforce.deploy.runner import Outcome
 from apionly_deploy.salesforce.metadata_api import DeployStatus
 
@@ -41,6 +41,7 @@ def _fill_suite(suite: etree._Element, outcome: Outcome, locate: Locate) -> tupl
             return 1, 0, 1
         return 1, 0, 0
     tests = failures = 0
+    back = result.status is DeployStatus.FAILED and rolled_back(result)
     for message in (*result.component_failures, *result.component_successes):
         if message.success and message.full_name == "package.xml":
             continue
@@ -62,6 +63,9 @@ def _fill_suite(suite: etree._Element, outcome: Outcome, locate: Locate) -> tupl
             )
             failure.text = f"{position(message, locate)}  {message.problem}"
             failures += 1
+        elif message.success and back:
+            message_text = "not deployed: the org rolled the whole deploy back"
+            etree.SubElement(case, "skipped", message=message_text)
     if result.test_result is not None:
         for success in result.test_result.successes:
             etree.SubElement(
