@@ -46,6 +46,8 @@ def handle(org: Org, request: Request, version: str, rest: str) -> Response:
         return json_response(200, _resources(version))
     head = parts[0]
     if head in ("query", "queryAll") and len(parts) == 1:
+        if (request.param("columns") or "").lower() == "true":
+            return query_columns(request.param("q") or "")
         return query(org, request.param("q") or "", version)
     if head == "sobjects":
         return _sobjects(org, request, version, parts[1:], session)
@@ -79,6 +81,50 @@ def query(org: Org, text: str, version: str) -> Response:
         return json_response(200, {"totalSize": len(rows), "done": True, "records": []})
     records = [_project(r, parsed.fields, version) for r in rows]
     return json_response(200, {"totalSize": len(records), "done": True, "records": records})
+
+
+def query_columns(text: str) -> Response:
+    """Answer ``query?columns=true``: the columns a query selects, without running it (the
+    Salesforce CLI's ``data query`` asks for them first)."""
+    try:
+        parsed = soql.parse(text)
+    except soql.SoqlError as exc:
+        return rest_error(400, exc.code, exc.message)
+    tree: dict[str, Any] = {}
+    for path in parsed.fields:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    return json_response(
+        200,
+        {
+            "columnMetadata": _columns(tree),
+            "entityName": parsed.sobject,
+            "groupBy": False,
+            "idSelected": "Id" in parsed.fields,
+            "keyPrefix": None,
+        },
+    )
+
+
+def _columns(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "aggregate": False,
+            "apexType": None,
+            "booleanType": False,
+            "columnName": name,
+            "custom": name.endswith("__c"),
+            "displayName": name,
+            "foreignKeyName": None,
+            "insertable": False,
+            "joinColumns": _columns(children),
+            "numberType": False,
+            "textType": not children,
+            "updatable": False,
+        }
+        for name, children in tree.items()
+    ]
 
 
 def _sorter(path: str) -> Callable[[RecordView], tuple[int, Any]]:

@@ -36,6 +36,8 @@ def _user_name(org: Org, user_id: str) -> str:
 
 def retrieve(org: Org, session: Session, body: etree._Element) -> etree._Element:
     request_node = body.find(M + "retrieveRequest")
+    if request_node is None:  # jsforce's name for it, which real orgs accept
+        request_node = body.find(M + "request")
     assert request_node is not None  # noqa: S101 - required by the schema
     unpackaged = request_node.find(M + "unpackaged")
     types: list[tuple[str, tuple[str, ...]]] = []

@@ -152,3 +152,72 @@ def test_sf_deploy_over_the_metadata_rest_api(
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
     assert json.loads(deploy.stdout)["result"]["status"] == "Succeeded"
     assert emulator.requests.count("deployRequest") >= 2
+
+
+def _sfdx_project(root: Path) -> Path:
+    project = root / "proj"
+    (project / "force-app").mkdir(parents=True)
+    (project / "sfdx-project.json").write_text(
+        json.dumps(
+            {
+                "packageDirectories": [{"path": "force-app", "default": True}],
+                "sourceApiVersion": "62.0",
+            }
+        )
+    )
+    return project
+
+
+def test_sf_project_retrieve_start_brings_sets_and_profiles_into_an_sfdx_project(
+    emulator: EmulatorInfo, sf_env: dict[str, str], tmp_path: Path
+) -> None:
+    """sf sends its retrieve as <request> (jsforce's name), which real orgs accept."""
+    _metadata_dir(tmp_path, permission_set("ApiEnabled"))
+    deploy = _run(
+        ["project", "deploy", "start", "--metadata-dir", "md", "-o", "local", "--wait", "2"],
+        sf_env,
+        tmp_path,
+    )
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    project = _sfdx_project(tmp_path)
+    retrieve = _run(
+        [
+            "project",
+            "retrieve",
+            "start",
+            "--metadata",
+            "PermissionSet:ERP_Integration",
+            "--metadata",
+            "Profile:Admin",
+            "-o",
+            "local",
+            "--json",
+        ],
+        sf_env,
+        project,
+    )
+    assert retrieve.returncode == 0, retrieve.stdout + retrieve.stderr
+    base = project / "force-app/main/default"
+    assert (base / "permissionsets/ERP_Integration.permissionset-meta.xml").is_file()
+    assert (base / "profiles/Admin.profile-meta.xml").is_file()
+
+
+def test_sf_data_query_and_org_list_metadata(
+    emulator: EmulatorInfo, sf_env: dict[str, str], tmp_path: Path
+) -> None:
+    """sf data query asks for the query's columns first (query?columns=true)."""
+    query = _run(
+        ["data", "query", "--query", "SELECT Id, Name FROM Profile", "-o", "local", "--json"],
+        sf_env,
+        tmp_path,
+    )
+    assert query.returncode == 0, query.stdout + query.stderr
+    names = {r["Name"] for r in json.loads(query.stdout)["result"]["records"]}
+    assert {"System Administrator", "Read Only"} <= names
+    listed = _run(
+        ["org", "list", "metadata", "--metadata-type", "CustomObject", "-o", "local", "--json"],
+        sf_env,
+        tmp_path,
+    )
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "Account" in {r["fullName"] for r in json.loads(listed.stdout)["result"]}
