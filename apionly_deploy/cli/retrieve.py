@@ -91,7 +91,14 @@ def retrieve(
     to_config: bool,
     wait_minutes: float,
 ) -> None:
-    """Retrieve Profiles, Permission Sets and Groups (by name, or --all) into source files."""
+    """Retrieve Profiles, Permission Sets and Groups (by name, or --all) into source files.
+
+    Salesforce returns a profile's object, field, class, page, tab, app, layout, flow, record
+    type and data source entries only for components named in the same request, so a profile
+    retrieve also asks for every object and record type (by name, from listMetadata) and for
+    all classes, pages, apps, custom permissions, tabs, data sources, flows and layouts.
+    Only the permission files are written.
+    """
     from apionly_deploy.model.components import Kind
     from apionly_deploy.project.config import PROJECT_FILE, load_project
     from apionly_deploy.project.to_config import add_to_project
