@@ -99,6 +99,7 @@ def retrieve(
     all classes, pages, apps, custom permissions, tabs, data sources, flows and layouts.
     Only the permission files are written.
     """
+    from apionly_deploy.check.schema import newest_version
     from apionly_deploy.model.components import Kind
     from apionly_deploy.project.config import PROJECT_FILE, load_project
     from apionly_deploy.project.to_config import add_to_project
@@ -124,7 +125,9 @@ def retrieve(
         },
         everything=everything,
     )
-    api_version = project.api_version if project is not None else None
+    # Without a project, ask at the newest version this tool knows: an older one would leave
+    # out the elements newer versions added, and the adopted project would revoke them.
+    api_version = project.api_version if project is not None else newest_version()
     out = out_dir or project_dir / "retrieved" / org
     with connect(target, project_dir=project_dir, api_version=api_version) as conn:
         got = retrieving.retrieve_into(
