@@ -32,12 +32,13 @@ from apionly_deploy.model.components import (
 )
 from apionly_deploy.model.elements import OTHER_KEY
 from apionly_deploy.project.config import KIND_TABLES
-from apionly_deploy.project.declarations import EXTRA_OBJECT_WORDS
+from apionly_deploy.project.declarations import EXTRA_OBJECT_WORDS, PROFILE_TABS, PS_TABS
 from apionly_deploy.project.element_tables import Unrepresentable, write_elements
+from apionly_deploy.project.login_limits import DAYS
 
-_PS_TABS = {"Available": "available", "Visible": "visible", "None": "none"}
-_PROFILE_TABS = {"DefaultOn": "default_on", "DefaultOff": "default_off", "Hidden": "hidden"}
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: Tab visibility -> project word: the reverse of the words the project file reads.
+_PS_TABS = {value: word for word, value in PS_TABS.items()}
+_PROFILE_TABS = {value: word for word, value in PROFILE_TABS.items()}
 
 
 class NotRepresentable(ContentError):
@@ -241,7 +242,7 @@ def _ip_range(start: str, end: str, description: str | None) -> dict[str, str]:
 def _hours(hours: Sequence[tuple[str, str]]) -> dict[str, str]:
     values = dict(hours)
     spans = {}
-    for day in _DAYS:
+    for day in DAYS:
         start, end = values.pop(f"{day}Start", None), values.pop(f"{day}End", None)
         if start is None and end is None:
             continue
