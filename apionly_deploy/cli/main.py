@@ -87,6 +87,23 @@ def project_option(
     )
 
 
+def json_option(
+    help: str = "Print one JSON document on stdout (and nothing else there).",
+) -> Callable[[F], F]:
+    """Return the ``--json`` option of every command that prints a result."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def echo_result(as_json: bool, data: Any, text: str) -> None:
+    """Print a command's result: ``data`` as one JSON document, or ``text``."""
+    if as_json:
+        import json
+
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(text)
+
+
 def register(name: str, module: str) -> None:
     """Declare that command ``name`` is defined in ``module`` (imported on first use)."""
     _COMMAND_MODULES[name] = module

@@ -60,6 +60,13 @@ def format_json(findings: Sequence[Finding]) -> str:
     return json.dumps([_as_dict(f) for f in findings], indent=2) + "\n"
 
 
+def format_json_document(findings: Sequence[Finding], *, checked: Sequence[str]) -> str:
+    """Return ``validate --json``'s document: the files checked, the counts, the findings."""
+    counts = {str(s): sum(1 for f in findings if f.severity is s) for s in Severity}
+    doc = {"checked": list(checked), "counts": counts, "findings": [_as_dict(f) for f in findings]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
