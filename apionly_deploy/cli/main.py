@@ -6,6 +6,7 @@ Each command group lives in its own module and registers itself on ``cli`` at im
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +45,11 @@ class ApionlyGroup(click.Group):
             __import__(module)
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # `-v` works after the subcommand too, as in sf
+            args = _verbose_first(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -55,9 +61,25 @@ class ApionlyGroup(click.Group):
             ctx.exit(ExitCode.INTERRUPTED)
 
 
+_VERBOSE = re.compile(r"-v+|--verbose")
+
+
+def _verbose_first(args: list[str]) -> list[str]:
+    """Return ``args`` with every ``-v``/``-vv``/``--verbose`` before ``--`` moved to the front."""
+    end = args.index("--") if "--" in args else len(args)
+    verbose = [a for a in args[:end] if _VERBOSE.fullmatch(a)]
+    rest = [a for a in args[:end] if not _VERBOSE.fullmatch(a)]
+    return verbose + rest + args[end:]
+
+
 @click.group(cls=ApionlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="apionly-deploy")
-@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log more (-v info, -vv debug) to stderr; before or after the subcommand.",
+)
 def cli(verbose: int) -> None:
     """Manage Salesforce API-only integration users as code."""
     if verbose:  # without -v the library's warnings reach stderr through logging's default

@@ -57,14 +57,16 @@ def _echo_findings(findings: tuple[Finding, ...]) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("."))
-def init(directory: Path) -> None:
+@json_option()
+def init(directory: Path, as_json: bool) -> None:
     """Scaffold a working project in DIRECTORY (default: here)."""
     from apionly_deploy.project import init as scaffold
 
     written = scaffold.create(directory)
-    for path in written:
-        click.echo(f"created {path}")
-    click.echo(f"next: apionly-deploy render -p {directory}")
+    lines = [f"{verb} {path}" for verb, path in written]
+    lines.append(f"next: apionly-deploy render -p {directory}")
+    result = {"files": [{"action": verb, "path": str(path)} for verb, path in written]}
+    echo_result(as_json, result, "\n".join(lines))
 
 
 @cli.command()
