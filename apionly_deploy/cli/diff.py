@@ -13,6 +13,7 @@ from apionly_deploy.cli.main import cli, json_option, project_option
 from apionly_deploy.errors import ExitCode
 from apionly_deploy.report import diff as report
 from apionly_deploy.review import gitrefs, risk
+from apionly_deploy.review.audience import Assignment
 from apionly_deploy.review.diff import Comparison, Risk, Side, compare, without_stays
 
 _FORMATS: dict[str, Callable[[Comparison], str] | None] = {
@@ -40,6 +41,16 @@ def _sides(
     if len(args) == 2:
         return base, gitrefs.ref_side(project_dir, args[1], org=org)
     return base, gitrefs.worktree_side(project_dir, org=org)
+
+
+def _assignments(project_dir: Path, org: str | None) -> tuple[Assignment, ...]:
+    """Return the project's declared users (with ``org``'s username suffix), if it has any."""
+    from apionly_deploy.project.config import PROJECT_FILE, load_project
+    from apionly_deploy.users.config import declared_assignments
+
+    if not (project_dir / PROJECT_FILE).is_file():
+        return ()
+    return declared_assignments(load_project(project_dir, org=org))
 
 
 def _output(comparison: Comparison, fmt: str) -> str:
@@ -114,7 +125,7 @@ def diff_command(
     fmt = "json" if as_json else fmt
     rules = risk.load_rules(rules_file) if rules_file else None
     base, head = _sides(project_dir, refs_or_paths, from_org, org or from_org)
-    comparison = compare(base, head)
+    comparison = compare(base, head, _assignments(project_dir, org or from_org))
     if from_org is not None:
         comparison = without_stays(comparison)
     comparison = risk.assess_comparison(comparison, rules)
