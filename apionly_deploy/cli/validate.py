@@ -65,13 +65,22 @@ def validate(
 ) -> None:
     """Check Profiles, Permission Sets, Muting Permission Sets and Groups offline.
 
-    PATH may be files or folders in source or mdapi layout. Without PATH: the project
+    PATH may be files or folders in source or mdapi layout, or apionly.toml files (each
+    project is checked). Without PATH: the project
     (apionly.toml) here, else every permission file under the package directories of the sfdx
     repository here (sfdx-project.json, at its sourceApiVersion).
     """
     findings: list[Finding] = []
     checked: list[str] = []
-    if project_dir is not None or not paths:
+    projects = [p for p in paths if p.name == PROJECT_FILE and p.is_file()]
+    paths = tuple(p for p in paths if p not in projects)
+    if projects:  # a project file named as PATH (the pre-commit hook passes them so)
+        from apionly_deploy.project.pipeline import validate_project
+
+        for project_file in projects:
+            findings += validate_project(project_file)
+            checked.append(str(project_file))
+    elif project_dir is not None or not paths:
         root = project_dir or Path(".")
         if (root / PROJECT_FILE).is_file() or root.is_file():
             from apionly_deploy.project.pipeline import validate_project  # the render stack
