@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from apionly_deploy.cli.main import cli, json_option, project_option
+from apionly_deploy.cli.main import cli, json_option, project_option, use_color
 
 if TYPE_CHECKING:
     from apionly_deploy.salesforce.auth import OrgConfig
@@ -211,12 +211,17 @@ def _orgs(project_dir: Path, names: Sequence[str]) -> list[OrgConfig]:
     from apionly_deploy.salesforce.auth import resolve_org
 
     tables: Any = {}
+    locate = None
     root = project_dir if project_dir.is_dir() else project_dir.parent
     if (project_dir / "apionly.toml").is_file() or project_dir.is_file():
         from apionly_deploy.project.config import load_project
 
-        tables = load_project(project_dir).orgs
-    return [resolve_org(n, tables, base_dir=root, environ=os.environ) for n in dict.fromkeys(names)]
+        project = load_project(project_dir)
+        tables, locate = project.orgs, project.source.locate
+    return [
+        resolve_org(n, tables, base_dir=root, environ=os.environ, locate=locate)
+        for n in dict.fromkeys(names)
+    ]
 
 
 def _payload(project_dir: Path, org: str, kw: dict[str, Any]) -> Payload:
@@ -335,6 +340,7 @@ def _run(
         live=sys.stderr.isatty() and len(targets) == 1,
         prefix=len(targets) > 1,
         clock=time.monotonic,
+        color=use_color(sys.stderr),
     )
     plan = Plan(
         project_dir=root,

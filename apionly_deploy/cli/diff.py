@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy.cli.main import cli, json_option, project_option
+from apionly_deploy.cli.main import cli, json_option, project_option, use_color
 from apionly_deploy.errors import ExitCode
 from apionly_deploy.report import diff as report
 from apionly_deploy.review import gitrefs, risk
@@ -57,8 +57,7 @@ def _output(comparison: Comparison, fmt: str) -> str:
     formatter = _FORMATS[fmt]
     if formatter is not None:
         return formatter(comparison)
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    return report.format_text(comparison, color=color)
+    return report.format_text(comparison, color=use_color(sys.stdout))
 
 
 def _to_step_summary(comparison: Comparison) -> None:

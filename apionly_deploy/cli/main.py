@@ -6,10 +6,11 @@ Each command group lives in its own module and registers itself on ``cli`` at im
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -61,11 +62,12 @@ class ApionlyGroup(click.Group):
             ctx.exit(ExitCode.INTERRUPTED)
 
 
-_VERBOSE = re.compile(r"-v+|--verbose")
+_VERBOSE = re.compile(r"-v+|--verbose|--no-color")
 
 
 def _verbose_first(args: list[str]) -> list[str]:
-    """Return ``args`` with every ``-v``/``-vv``/``--verbose`` before ``--`` moved to the front."""
+    """Return ``args`` with every ``-v``/``--verbose``/``--no-color`` before ``--`` moved to
+    the front, so they work after the subcommand too."""
     end = args.index("--") if "--" in args else len(args)
     verbose = [a for a in args[:end] if _VERBOSE.fullmatch(a)]
     rest = [a for a in args[:end] if not _VERBOSE.fullmatch(a)]
@@ -80,8 +82,15 @@ def _verbose_first(args: list[str]) -> list[str]:
     count=True,
     help="Log more (-v info, -vv debug) to stderr; before or after the subcommand.",
 )
-def cli(verbose: int) -> None:
+@click.option(
+    "--no-color",
+    is_flag=True,
+    help="No colours (also NO_COLOR=1); colour is used only on a terminal.",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, no_color: bool) -> None:
     """Manage Salesforce API-only integration users as code."""
+    ctx.meta[_NO_COLOR] = no_color
     if verbose:  # without -v the library's warnings reach stderr through logging's default
         import logging
 
@@ -107,6 +116,19 @@ def project_option(
         show_envvar=True,
         help=help,
     )
+
+
+_NO_COLOR = "apionly.no_color"
+
+
+def use_color(stream: IO[str]) -> bool:
+    """Return True when ``stream`` is a terminal and neither NO_COLOR nor --no-color is set."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(_NO_COLOR):
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
 
 
 def json_option(

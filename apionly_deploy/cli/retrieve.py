@@ -112,7 +112,8 @@ def retrieve(
     project_file = project_dir / PROJECT_FILE
     project = load_project(project_dir) if project_file.is_file() else None
     tables = project.orgs if project is not None else {}
-    target = resolve_org(org, tables, base_dir=project_dir, environ=os.environ)
+    locate = project.source.locate if project is not None else None
+    target = resolve_org(org, tables, base_dir=project_dir, environ=os.environ, locate=locate)
     selection = retrieving.Selection(
         {
             Kind.PERMISSION_SET: permission_sets,

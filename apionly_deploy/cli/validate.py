@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -9,12 +10,13 @@ import click
 from apionly_deploy.check.discover import permission_files, sfdx_package_dirs
 from apionly_deploy.check.rules import Finding, Severity
 from apionly_deploy.check.validate import at_or_above, validate_paths
-from apionly_deploy.cli.main import cli, project_option
+from apionly_deploy.cli.main import cli, project_option, use_color
 from apionly_deploy.errors import ConfigError, ExitCode
 from apionly_deploy.report.findings import (
     FORMATTERS,
     format_json_document,
     format_sarif,
+    format_text,
     summary,
 )
 
@@ -102,6 +104,8 @@ def validate(
         click.echo(format_json_document(findings, checked=checked), nl=False)
     elif fmt == "sarif":
         click.echo(format_sarif(findings, base=Path.cwd()), nl=False)
+    elif fmt == "text":
+        click.echo(format_text(findings, color=use_color(sys.stdout)), nl=False)
     else:
         click.echo(FORMATTERS[fmt](findings), nl=False)
     if not as_json and (fmt == "text" or findings):

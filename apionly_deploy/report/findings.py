@@ -19,11 +19,19 @@ def _line(finding: Finding) -> int:
     return max(finding.line, 1)
 
 
-def format_text(findings: Sequence[Finding]) -> str:
-    """Return one ``file:line: severity RULE message`` line per finding, each with its fix."""
+_SEVERITY_COLORS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[33m"}
+
+
+def format_text(findings: Sequence[Finding], *, color: bool = False) -> str:
+    """Return one ``file:line: severity RULE message`` line per finding, each with its fix;
+    ``color`` paints the severity."""
     lines = []
     for f in findings:
-        lines.append(f"{f.file}:{_line(f)}: {f.severity} {f.rule} {f.message}")
+        severity = str(f.severity)
+        code = _SEVERITY_COLORS.get(f.severity, "\x1b[2m") if color else ""
+        if code:
+            severity = f"{code}{severity}\x1b[0m"
+        lines.append(f"{f.file}:{_line(f)}: {severity} {f.rule} {f.message}")
         lines.append(f"    fix: {f.hint}")
     return "\n".join(lines) + ("\n" if lines else "")
 

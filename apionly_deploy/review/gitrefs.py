@@ -244,7 +244,9 @@ def org_sides(
             wanted.setdefault(component.kind, []).append(component.name)
     if not wanted:
         return Side(f"org {org}", ()), head
-    target = resolve_org(org, project.orgs, base_dir=project_dir, environ=environ)
+    target = resolve_org(
+        org, project.orgs, base_dir=project_dir, environ=environ, locate=project.source.locate
+    )
     with connect(
         target, project_dir=project_dir, api_version=project.api_version, environ=environ
     ) as conn:
