@@ -6,10 +6,14 @@ target: a reader sees the old file or the new one, never half of either.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from apionly_deploy.errors import ConfigError
 
 
 def _mode_for(path: Path) -> int:
@@ -38,3 +42,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_json(path: Path, *, what: str) -> Any:
+    """Return the JSON document in ``path``; raise ConfigError naming the file and ``what``."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {what}: not valid JSON ({exc}); fix the file") from None

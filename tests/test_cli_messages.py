@@ -92,17 +92,8 @@ def test_doctor_fix_text_is_a_whole_sentence(project: Path):
 
 def test_retrieve_of_a_missing_name_exits_1_naming_it(project: Path):
     assert run("deploy", "start", "-p", str(project), "-o", "local").exit_code == 0
-    result = run(
-        "retrieve",
-        "-p",
-        str(project),
-        "-o",
-        "local",
-        "--permission-set",
-        "Nope",
-        "--permission-set",
-        "ERP_Accounts",
-    )
+    names = ["--permission-set", "Nope", "--permission-set", "ERP_Accounts"]
+    result = run("retrieve", "-p", str(project), "-o", "local", *names)
     assert result.exit_code == 1
     assert "not in the org: PermissionSet 'Nope'" in result.stderr
     assert not (project / "retrieved").exists()

@@ -3,11 +3,11 @@ API version their source is written for."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from apionly_deploy.errors import ConfigError
+from apionly_deploy.fileio import read_json
 
 PROJECT_JSON = "sfdx-project.json"
 
@@ -38,12 +38,7 @@ def find_sfdx_root(start: Path) -> Path | None:
 def load_sfdx_project(root: Path) -> SfdxProject:
     """Read ``root/sfdx-project.json``; raise ConfigError naming the file when it is wrong."""
     path = root / PROJECT_JSON
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc}); fix the file") from None
+    data = read_json(path, what="the sfdx project file")
     dirs = data.get("packageDirectories") if isinstance(data, dict) else None
     if not isinstance(dirs, list) or not dirs:
         raise ConfigError(
