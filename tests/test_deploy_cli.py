@@ -201,7 +201,7 @@ def test_cancel_verb(emulator, env_org, tmp_path):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["deploy", "report", "-o", "env"], 3, "Error: no deploy job for org 'env'"),
+        (["deploy", "report", "-o", "env"], 2, "Error: no deploy job for org 'env'"),
         (
             ["deploy", "report", "-o", "env", "--job-id", "0Af000000000000AAA"],
             2,

@@ -168,10 +168,10 @@ def test_usage_errors(run) -> None:  # type: ignore[no-untyped-def]
     assert too_many.exit_code == 2 and "give at most two refs or paths" in too_many.stderr
     one_file = run("real/v1/profiles/E-Bikes Profile.profile")
     assert one_file.exit_code == 2 and "give two files to compare" in one_file.stderr
-    org_and_refs = run("--org", "prod", "main")
+    org_and_refs = run("--from-org", "prod", "main")
     assert (
         org_and_refs.exit_code == 2
-        and "--org compares the project with the org" in org_and_refs.stderr
+        and "--from-org compares the project with the org" in org_and_refs.stderr
     )
 
 
@@ -179,9 +179,35 @@ def test_org_mode_with_an_unknown_org_is_a_config_error(tmp_path: Path, monkeypa
     project = tmp_path / "p"
     shutil.copytree(SAMPLE_PROJECT, project, ignore=shutil.ignore_patterns(".apionly"))
     monkeypatch.chdir(project)
-    result = CliRunner().invoke(cli, ["diff", "--org", "nowhere"])
+    result = CliRunner().invoke(cli, ["diff", "--from-org", "nowhere"])
     assert result.exit_code == 3
-    assert result.stderr.startswith("Error: no org named 'nowhere'")
+    assert result.stderr == (
+        "Error: apionly.toml:15: orgs: no org named 'nowhere'; define [orgs.nowhere] or use one "
+        "of: env, local, uat\n"
+    )
+
+
+def test_target_org_renders_both_sides_with_the_org_vars(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Widening UAT's login range shows only with -o uat; --fail-on high then exits 1."""
+    import subprocess
+
+    project = tmp_path / "p"
+    shutil.copytree(SAMPLE_PROJECT, project, ignore=shutil.ignore_patterns(".apionly"))
+    monkeypatch.chdir(project)
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    text = (project / "apionly.toml").read_text()
+    (project / "apionly.toml").write_text(text.replace('"198.51.100.15"', '"198.51.100.255"'))
+    plain = CliRunner().invoke(cli, ["diff", "--fail-on", "high"])
+    assert plain.exit_code == 0 and "No permission changes." in plain.stdout
+    uat = CliRunner().invoke(cli, ["diff", "-o", "uat", "--fail-on", "high"])
+    assert uat.exit_code == 1
+    assert "HIGH    login IP range: 198.51.100.0-198.51.100.255  widen" in uat.stdout
+    env = CliRunner().invoke(cli, ["diff", "--json"], env={"APIONLY_TARGET_ORG": "uat"})
+    doc = json.loads(env.stdout)
+    assert doc["summary"]["high"] == 1
 
 
 def test_help_lists_the_modes() -> None:

@@ -188,7 +188,7 @@ def test_org_mode_against_the_local_org(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(project)
     runner = CliRunner()
 
-    before = runner.invoke(cli, ["diff", "--org", "local", "--format", "json"])
+    before = runner.invoke(cli, ["diff", "--from-org", "local", "--format", "json"])
     assert before.exit_code == 0, before.output
     document = json.loads(before.stdout)
     assert document["base"] == "org local"
@@ -202,7 +202,7 @@ def test_org_mode_against_the_local_org(tmp_path: Path, monkeypatch: pytest.Monk
 
     deployed = runner.invoke(cli, ["deploy", "start", "-o", "local"])
     assert deployed.exit_code == 0, deployed.output
-    same = runner.invoke(cli, ["diff", "--org", "local"])
+    same = runner.invoke(cli, ["diff", "--from-org", "local"])
     assert (same.exit_code, same.stdout) == (
         0,
         "Permission diff: org local -> working tree\n\nNo permission changes.\n",
@@ -219,7 +219,9 @@ def test_org_mode_against_the_local_org(tmp_path: Path, monkeypatch: pytest.Monk
         ),
         encoding="utf-8",
     )
-    after = runner.invoke(cli, ["diff", "--org", "local", "--format", "json", "--fail-on", "high"])
+    after = runner.invoke(
+        cli, ["diff", "--from-org", "local", "--format", "json", "--fail-on", "high"]
+    )
     assert after.exit_code == 1
     document = json.loads(after.stdout)
     assert keys(after.stdout) == {("ERP_Orders", "ModifyAllData", "grant")}

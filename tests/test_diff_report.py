@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def rated(pair: str) -> Comparison:
     old, new = {"crafted": ("base", "head"), "real": ("v1", "v2")}[pair]
     base, head = path_sides(DIFF_FIXTURES / pair / old, DIFF_FIXTURES / pair / new)
     comparison = compare(base, head)
-    labelled = Comparison(f"{pair}/{old}", f"{pair}/{new}", comparison.changes, comparison.notes)
+    labelled = dataclasses.replace(comparison, base=f"{pair}/{old}", head=f"{pair}/{new}")
     return assess_comparison(labelled)
 
 
@@ -89,7 +90,14 @@ def test_json_schema_is_stable() -> None:
     document = json.loads(format_json(rated("crafted")))
     assert document["schema"] == JSON_SCHEMA == "apionly-deploy/diff/1"
     assert list(document) == ["schema", "base", "head", "notes", "summary", "components"]
-    assert list(document["components"][0]) == ["kind", "name", "summary", "changes"]
+    assert list(document["components"][0]) == [
+        "kind",
+        "name",
+        "users",
+        "groups",
+        "summary",
+        "changes",
+    ]
     assert list(document["components"][0]["changes"][0]) == [
         "category",
         "key",

@@ -152,3 +152,22 @@ def _read_project_version(path: Path) -> str | None:
         return None
     version = data.get("sourceApiVersion") if isinstance(data, dict) else None
     return str(version) if version else None
+
+
+def permission_files(paths: Sequence[Path]) -> list[Path]:
+    """Return the files ``validate_paths`` checks under ``paths`` (what a report lists)."""
+    return [item.path for item in discover(paths) if isinstance(item, Target)]
+
+
+def sfdx_package_dirs(start: Path) -> tuple[list[Path], str | None] | None:
+    """Return the existing package directories of the sfdx repository around ``start`` and its
+    ``sourceApiVersion``, or None outside one."""
+    from apionly_deploy.model.sfdx import find_sfdx_root, load_sfdx_project
+
+    root = find_sfdx_root(start)
+    if root is None:
+        return None
+    project = load_sfdx_project(root)
+    here = start.resolve()
+    folders = [p.relative_to(here) if p.is_relative_to(here) else p for p in project.package_dirs]
+    return [p for p in folders if p.is_dir()], project.api_version

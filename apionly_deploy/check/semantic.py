@@ -252,4 +252,8 @@ def _least_privilege(ctx: _Context) -> Iterator[Finding]:
             "API-only container grants PasswordNeverExpires",
         )
     if ctx.container.kind is Kind.PROFILE and not ctx.container.login_ip_ranges:
-        yield ctx.finding("AO303", 0, "API-only profile has no login IP ranges")
+        yield ctx.finding(
+            "AO303",
+            ctx.line_of("ApiUserOnly"),
+            f"API-only profile {ctx.container.name!r} has no login IP ranges",
+        )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from apionly_deploy.cli.main import cli, project_option
+from apionly_deploy.cli.main import cli, json_option, project_option, use_color
 
 if TYPE_CHECKING:
     from apionly_deploy.salesforce.auth import OrgConfig
@@ -24,20 +24,37 @@ if TYPE_CHECKING:
 TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg")
 
 
-def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+def _target_option(help_text: str) -> Callable[..., Any]:
+    return click.option(
+        "-o",
+        "--target-org",
+        "orgs",
+        multiple=True,
+        required=True,
+        metavar="ORG",
+        envvar="APIONLY_TARGET_ORG",
+        show_envvar=True,
+        help="Org from [orgs.NAME], 'local' (built-in local org) or 'env' (APIONLY_* "
+        f"variables). {help_text}",
+    )
+
+
+_JUNIT = click.option(
+    "--junit",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write JUnit XML: one test case per component and per Apex test.",
+)
+
+
+def _common(
+    targets_help: str = "Repeat to deploy to several orgs at once.", *, junit: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     options = [
         project_option(),
+        _target_option(targets_help),
         click.option(
-            "-o",
-            "--target-org",
-            "orgs",
-            multiple=True,
-            required=True,
-            metavar="ORG",
-            help="Org from [orgs.NAME], 'local' (built-in emulator) or 'env' "
-            "(APIONLY_* variables). Repeat to deploy to several orgs at once.",
-        ),
-        click.option(
+            "-w",
             "--wait",
             "wait_minutes",
             type=click.FloatRange(min=0),
@@ -55,17 +72,16 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
             show_envvar=True,
             help="Seconds between status checks: the first, growing 1.5x up to MAX.",
         ),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
-        click.option(
-            "--junit",
-            type=click.Path(path_type=Path, dir_okay=False),
-            metavar="FILE",
-            help="Write JUnit XML: one test case per component and per Apex test.",
-        ),
+        json_option(),
+        *([_JUNIT] if junit else []),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
 def _payload_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,6 +96,15 @@ def _payload_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--metadata-dir",
             type=click.Path(path_type=Path, file_okay=False, exists=True),
             help="Deploy this Metadata API folder instead of the project.",
+        ),
+        click.option(
+            "-d",
+            "--source-dir",
+            "source_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            help="Deploy this source-format folder (force-app) instead of the project: its "
+            "permission files and the companion types the local org models. Repeatable.",
         ),
         click.option(
             "-l",
@@ -115,7 +140,7 @@ def deploy() -> None:
 
 
 @deploy.command("start")
-@_common
+@_common()
 @_payload_options
 @click.option(
     "--dry-run", is_flag=True, help="Check-only deploy: validate in the org, save nothing."
@@ -126,12 +151,13 @@ def deploy() -> None:
     help="After a successful deploy, apply the project's [users] (like `users apply`).",
 )
 def start_command(dry_run: bool, with_users: bool, **kwargs: Any) -> None:
-    """Render, validate, package and deploy the project (or a --zip / --metadata-dir)."""
+    """Render, validate, package and deploy the project (or a --zip, --metadata-dir or
+    --source-dir)."""
     _start(check_only=dry_run, with_users=with_users, **kwargs)
 
 
 @deploy.command("validate")
-@_common
+@_common()
 @_payload_options
 def validate_command(**kwargs: Any) -> None:
     """Check-only deploy; prints the job id for `deploy quick`."""
@@ -143,8 +169,11 @@ def _job_option(help_text: str) -> Callable[..., Any]:
 
 
 @deploy.command("quick")
-@_common
-@_job_option("The validation to deploy (default: the org's latest `deploy validate`).")
+@_common()
+@_job_option(
+    "The validation to deploy (default: the latest `deploy validate` for the org recorded in "
+    "PROJECT/.apionly/deploys.json; a fresh CI job passes the id).",
+)
 @click.option("--async", "detach", is_flag=True, help="Print the job id and return.")
 def quick_command(job_id: str | None, detach: bool, **kwargs: Any) -> None:
     """Deploy a recent validation without running its tests again."""
@@ -152,24 +181,24 @@ def quick_command(job_id: str | None, detach: bool, **kwargs: Any) -> None:
 
 
 @deploy.command("report")
-@_common
-@_job_option("The deploy to report on (default: the org's latest).")
+@_common("Repeat for several orgs.", junit=False)
+@_job_option("The deploy to report on (default: the latest recorded for the org).")
 def report_command(job_id: str | None, **kwargs: Any) -> None:
     """Show where a deploy stands, once."""
     _job_verb("report", job_id, **kwargs)
 
 
 @deploy.command("resume")
-@_common
-@_job_option("The deploy to follow (default: the org's latest).")
+@_common("Repeat for several orgs.")
+@_job_option("The deploy to follow (default: the latest recorded for the org).")
 def resume_command(job_id: str | None, **kwargs: Any) -> None:
     """Follow a deploy started earlier (after --async, a crash or a detach) to its end."""
     _job_verb("resume", job_id, **kwargs)
 
 
 @deploy.command("cancel")
-@_common
-@_job_option("The deploy to cancel (default: the org's latest).")
+@_common("Repeat for several orgs.", junit=False)
+@_job_option("The deploy to cancel (default: the latest recorded for the org).")
 def cancel_command(job_id: str | None, **kwargs: Any) -> None:
     """Cancel a running deploy and wait until the org has stopped it."""
     _job_verb("cancel", job_id, **kwargs)
@@ -182,23 +211,28 @@ def _orgs(project_dir: Path, names: Sequence[str]) -> list[OrgConfig]:
     from apionly_deploy.salesforce.auth import resolve_org
 
     tables: Any = {}
+    locate = None
     root = project_dir if project_dir.is_dir() else project_dir.parent
     if (project_dir / "apionly.toml").is_file() or project_dir.is_file():
         from apionly_deploy.project.config import load_project
 
-        tables = load_project(project_dir).orgs
-    return [resolve_org(n, tables, base_dir=root, environ=os.environ) for n in dict.fromkeys(names)]
+        project = load_project(project_dir)
+        tables, locate = project.orgs, project.source.locate
+    return [
+        resolve_org(n, tables, base_dir=root, environ=os.environ, locate=locate)
+        for n in dict.fromkeys(names)
+    ]
 
 
-def _payload(
-    project_dir: Path, org: str, zip_file: Path | None, metadata_dir: Path | None
-) -> Payload:
+def _payload(project_dir: Path, org: str, kw: dict[str, Any]) -> Payload:
     from apionly_deploy.salesforce import deploy as deployer
 
-    if zip_file is not None:
-        return deployer.from_zip_file(zip_file)
-    if metadata_dir is not None:
-        return deployer.from_metadata_dir(metadata_dir)
+    if kw["zip_file"] is not None:
+        return deployer.from_zip_file(kw["zip_file"])
+    if kw["metadata_dir"] is not None:
+        return deployer.from_metadata_dir(kw["metadata_dir"])
+    if kw["source_dirs"]:
+        return _source_payload(list(kw["source_dirs"]))
     from apionly_deploy.project.pipeline import ValidationFailed
 
     try:
@@ -210,14 +244,32 @@ def _payload(
         raise
 
 
+def _source_payload(folders: list[Path]) -> Payload:
+    from apionly_deploy.model.sfdx import find_sfdx_root, load_sfdx_project
+    from apionly_deploy.salesforce.deploy.payload import from_source_dirs
+
+    root = find_sfdx_root(folders[0])
+    version = load_sfdx_project(root).api_version if root is not None else None
+    payload, left_out = from_source_dirs(folders, api_version=version)
+    if left_out:
+        shown = ", ".join(left_out[:3]) + (", ..." if len(left_out) > 3 else "")
+        click.echo(
+            f"note: {len(left_out)} file(s) of types apionly-deploy does not convert were left "
+            f"out (deploy them with sf): {shown}",
+            err=True,
+        )
+    return payload
+
+
 def _start(
     *, check_only: bool, validate: bool = False, with_users: bool = False, **kw: Any
 ) -> None:
     from apionly_deploy.salesforce.deploy import Verb
     from apionly_deploy.salesforce.metadata_api import DeployOptions, TestLevel
 
-    if kw["zip_file"] is not None and kw["metadata_dir"] is not None:
-        raise click.UsageError("pass --zip or --metadata-dir, not both")
+    given = [f for f in ("zip_file", "metadata_dir", "source_dirs") if kw[f]]
+    if len(given) > 1:
+        raise click.UsageError("pass one of --zip, --metadata-dir or --source-dir")
     tests = tuple(kw["tests"])
     level = kw["test_level"] or ("RunSpecifiedTests" if tests else None)
     options = DeployOptions(
@@ -229,9 +281,11 @@ def _start(
     )
     project_dir: Path = kw["project_dir"]
     orgs = _orgs(project_dir, kw["orgs"])
-    payloads = {
-        o.name: _payload(project_dir, o.name, kw["zip_file"], kw["metadata_dir"]) for o in orgs
-    }
+    if given:  # the same bytes for every org
+        shared = _payload(project_dir, orgs[0].name, kw)
+        payloads = {o.name: shared for o in orgs}
+    else:
+        payloads = {o.name: _payload(project_dir, o.name, kw) for o in orgs}
 
     def deploy_action(run: TargetRun) -> Outcome:
         return run.start(payloads[run.org], options, detach=kw["detach"])
@@ -286,6 +340,7 @@ def _run(
         live=sys.stderr.isatty() and len(targets) == 1,
         prefix=len(targets) > 1,
         clock=time.monotonic,
+        color=use_color(sys.stderr),
     )
     plan = Plan(
         project_dir=root,
@@ -301,7 +356,11 @@ def _run(
     finally:
         progress.close()
     code = emit(
-        outcomes, payload=payload, project_dir=root, as_json=kw["as_json"], junit=kw["junit"]
+        outcomes,
+        payload=payload,
+        project_dir=root,
+        as_json=kw["as_json"],
+        junit=kw.get("junit"),
     )
     click.get_current_context().exit(code)
 

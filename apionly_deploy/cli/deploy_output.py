@@ -15,14 +15,28 @@ from apionly_deploy.report import deploy_ci
 from apionly_deploy.salesforce.deploy import Outcome, Payload, overall_exit_code
 from apionly_deploy.salesforce.metadata_api import DeployResult
 
+_STATUS_COLORS = {
+    "Succeeded": "\x1b[32m",
+    "SucceededPartial": "\x1b[33m",
+    "Failed": "\x1b[1;31m",
+    "Canceled": "\x1b[33m",
+}
+
 
 class Progress:
     """A live line on a terminal; otherwise one line per visible change."""
 
     def __init__(
-        self, *, stream: TextIO, live: bool, prefix: bool, clock: Callable[[], float]
+        self,
+        *,
+        stream: TextIO,
+        live: bool,
+        prefix: bool,
+        clock: Callable[[], float],
+        color: bool = False,
     ) -> None:
         self.stream = stream
+        self.color = color
         self.live = live
         self.prefix = prefix
         self.clock = clock
@@ -62,7 +76,11 @@ class Progress:
             self._line_open = False
 
     def _describe(self, org: str, r: DeployResult) -> str:
-        parts = [str(r.status)]
+        status = str(r.status)
+        if self.color:
+            code = _STATUS_COLORS.get(status, "\x1b[36m")  # cyan while it runs
+            status = f"{code}{status}\x1b[0m"
+        parts = [status]
         if r.state_detail:
             parts.append(r.state_detail)
         parts.append(f"{r.components_deployed}/{r.components_total} components")

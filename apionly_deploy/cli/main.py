@@ -6,9 +6,11 @@ Each command group lives in its own module and registers itself on ``cli`` at im
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -44,6 +46,11 @@ class ApionlyGroup(click.Group):
             __import__(module)
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # `-v` works after the subcommand too, as in sf
+            args = _verbose_first(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -55,11 +62,35 @@ class ApionlyGroup(click.Group):
             ctx.exit(ExitCode.INTERRUPTED)
 
 
+_VERBOSE = re.compile(r"-v+|--verbose|--no-color")
+
+
+def _verbose_first(args: list[str]) -> list[str]:
+    """Return ``args`` with every ``-v``/``--verbose``/``--no-color`` before ``--`` moved to
+    the front, so they work after the subcommand too."""
+    end = args.index("--") if "--" in args else len(args)
+    verbose = [a for a in args[:end] if _VERBOSE.fullmatch(a)]
+    rest = [a for a in args[:end] if not _VERBOSE.fullmatch(a)]
+    return verbose + rest + args[end:]
+
+
 @click.group(cls=ApionlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="apionly-deploy")
-@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
-def cli(verbose: int) -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log more (-v info, -vv debug) to stderr; before or after the subcommand.",
+)
+@click.option(
+    "--no-color",
+    is_flag=True,
+    help="No colours (also NO_COLOR=1); colour is used only on a terminal.",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, no_color: bool) -> None:
     """Manage Salesforce API-only integration users as code."""
+    ctx.meta[_NO_COLOR] = no_color
     if verbose:  # without -v the library's warnings reach stderr through logging's default
         import logging
 
@@ -85,6 +116,36 @@ def project_option(
         show_envvar=True,
         help=help,
     )
+
+
+_NO_COLOR = "apionly.no_color"
+
+
+def use_color(stream: IO[str]) -> bool:
+    """Return True when ``stream`` is a terminal and neither NO_COLOR nor --no-color is set."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(_NO_COLOR):
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def json_option(
+    help: str = "Print one JSON document on stdout (and nothing else there).",
+) -> Callable[[F], F]:
+    """Return the ``--json`` option of every command that prints a result."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def echo_result(as_json: bool, data: Any, text: str) -> None:
+    """Print a command's result: ``data`` as one JSON document, or ``text``."""
+    if as_json:
+        import json
+
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(text)
 
 
 def register(name: str, module: str) -> None:

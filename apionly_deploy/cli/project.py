@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from apionly_deploy.cli.main import cli
+from apionly_deploy.cli.main import cli, echo_result, json_option
 from apionly_deploy.cli.main import project_option as shared_project_option
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ org_option = click.option(
     "--vars-from",
     "org",
     metavar="ORG",
+    envvar="APIONLY_TARGET_ORG",
+    show_envvar=True,
     help="Use the per-org values of [orgs.ORG.vars].",
 )
 no_validate_option = click.option(
@@ -55,14 +57,16 @@ def _echo_findings(findings: tuple[Finding, ...]) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("."))
-def init(directory: Path) -> None:
+@json_option()
+def init(directory: Path, as_json: bool) -> None:
     """Scaffold a working project in DIRECTORY (default: here)."""
     from apionly_deploy.project import init as scaffold
 
     written = scaffold.create(directory)
-    for path in written:
-        click.echo(f"created {path}")
-    click.echo(f"next: apionly-deploy render -p {directory}")
+    lines = [f"{verb} {path}" for verb, path in written]
+    lines.append(f"next: apionly-deploy render -p {directory}")
+    result = {"files": [{"action": verb, "path": str(path)} for verb, path in written]}
+    echo_result(as_json, result, "\n".join(lines))
 
 
 @cli.command()
@@ -72,7 +76,8 @@ def init(directory: Path) -> None:
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Output folder, replaced atomically [default: PROJECT/out/FORMAT].",
+    help="Output folder, replaced atomically, or an sfdx package directory to write into "
+    "[default: PROJECT/out/FORMAT].",
 )
 @click.option(
     "--format",
@@ -83,21 +88,55 @@ def init(directory: Path) -> None:
     help="source: sfdx layout (force-app/main/default); mdapi: Metadata API layout.",
 )
 @no_validate_option
+@json_option()
 def render(
-    project_dir: Path, org: str | None, out_dir: Path | None, layout: str, no_validate: bool
+    project_dir: Path,
+    org: str | None,
+    out_dir: Path | None,
+    layout: str,
+    no_validate: bool,
+    as_json: bool,
 ) -> None:
-    """Render the project's Profiles, Permission Sets and Groups to XML."""
+    """Render the project's Profiles, Permission Sets and Groups to XML.
+
+    --out naming a package directory of an sfdx repository (force-app) writes into it: only the
+    files of the components the project declares are written or replaced; every other file
+    stays as it is. Files of components the project drops are removed (.apionly-owned.json
+    records which files are the project's).
+    """
+    from apionly_deploy.render.package_dir import is_package_dir, write_into_package_dir
     from apionly_deploy.render.templates import Layout, write_tree
 
-    built = _build(project_dir, org, no_validate)
     chosen = Layout(layout)
+    into_package_dir = out_dir is not None and is_package_dir(out_dir)
+    if into_package_dir and chosen is not Layout.SOURCE:
+        raise click.UsageError(f"{out_dir} is an sfdx package directory: use --format source")
+    built = _build(project_dir, org, no_validate)
     files = built.render(chosen)
     target = out_dir or built.project.root / "out" / chosen.value
-    write_tree(files, target)
     count = len(built.bundle.components)
-    click.echo(
-        f"rendered {count} component(s), {len(files)} file(s), {chosen.value} format: {target}"
-    )
+    if into_package_dir:
+        done = write_into_package_dir(files, target)
+        result = {
+            "components": count,
+            "format": chosen.value,
+            "out": str(target),
+            "written": list(done.written),
+            "unchanged": list(done.unchanged),
+            "removed": list(done.removed),
+        }
+        text = (
+            f"rendered {count} component(s) into package directory {target}: "
+            f"{len(done.written)} written, {len(done.unchanged)} unchanged, "
+            f"{len(done.removed)} removed"
+        )
+    else:
+        write_tree(files, target)
+        result = {"components": count, "format": chosen.value, "out": str(target)}
+        text = (
+            f"rendered {count} component(s), {len(files)} file(s), {chosen.value} format: {target}"
+        )
+    echo_result(as_json, result, text)
 
 
 @cli.command()
@@ -110,7 +149,10 @@ def render(
     help="Zip to write [default: PROJECT/out/package.zip].",
 )
 @no_validate_option
-def package(project_dir: Path, org: str | None, out_file: Path | None, no_validate: bool) -> None:
+@json_option()
+def package(
+    project_dir: Path, org: str | None, out_file: Path | None, no_validate: bool, as_json: bool
+) -> None:
     """Build the deployable zip (package.xml, and destructiveChanges.xml for [delete])."""
     from apionly_deploy.fileio import write_atomic
 
@@ -119,4 +161,5 @@ def package(project_dir: Path, org: str | None, out_file: Path | None, no_valida
     target = out_file or built.project.root / "out" / "package.zip"
     write_atomic(target, data)
     count = len(built.bundle.components)
-    click.echo(f"packaged {count} component(s), {len(data):,} bytes: {target}")
+    result = {"components": count, "bytes": len(data), "out": str(target)}
+    echo_result(as_json, result, f"packaged {count} component(s), {len(data):,} bytes: {target}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy.cli.main import cli, project_option
+from apionly_deploy.cli.main import cli, echo_result, json_option, project_option
 
 
 @cli.command()
@@ -18,6 +18,8 @@ from apionly_deploy.cli.main import cli, project_option
     "org",
     required=True,
     metavar="ORG",
+    envvar="APIONLY_TARGET_ORG",
+    show_envvar=True,
     help="Org from [orgs.NAME], 'local' or 'env'.",
 )
 @click.option(
@@ -70,6 +72,7 @@ from apionly_deploy.cli.main import cli, project_option
     help="Also add what was retrieved to apionly.toml (tables it lacks only).",
 )
 @click.option(
+    "-w",
     "--wait",
     "wait_minutes",
     type=click.FloatRange(min=0),
@@ -78,6 +81,7 @@ from apionly_deploy.cli.main import cli, project_option
     metavar="MIN",
     help="Give up after MIN minutes (exit 4).",
 )
+@json_option()
 def retrieve(
     project_dir: Path,
     org: str,
@@ -90,6 +94,7 @@ def retrieve(
     layout: str,
     to_config: bool,
     wait_minutes: float,
+    as_json: bool,
 ) -> None:
     """Retrieve Profiles, Permission Sets and Groups (by name, or --all) into source files.
 
@@ -115,7 +120,8 @@ def retrieve(
     project_file = project_dir / PROJECT_FILE
     project = load_project(project_dir) if project_file.is_file() else None
     tables = project.orgs if project is not None else {}
-    target = resolve_org(org, tables, base_dir=project_dir, environ=os.environ)
+    locate = project.source.locate if project is not None else None
+    target = resolve_org(org, tables, base_dir=project_dir, environ=os.environ, locate=locate)
     selection = retrieving.Selection(
         {
             Kind.PERMISSION_SET: permission_sets,
@@ -141,16 +147,21 @@ def retrieve(
         version = conn.api_version
     for message in got.messages:
         click.echo(f"warning: {message}", err=True)
-    click.echo(f"retrieved {len(got.components)} component(s) from {org} into {out}")
-    for component in got.components:
-        click.echo(f"  {component.kind}  {component.name}")
+    result: dict[str, object] = {
+        "org": org,
+        "out": str(out),
+        "components": [{"type": str(c.kind), "name": c.name} for c in got.components],
+    }
+    lines = [f"retrieved {len(got.components)} component(s) from {org} into {out}"]
+    lines += [f"  {c.kind}  {c.name}" for c in got.components]
     if to_config:
         converted, skipped = add_to_project(
             project_file, got.components, api_version=version, origin=f"org {org}"
         )
         added = len(got.components) - len(skipped)
-        click.echo(f"added {added} table(s) to {project_file}")
-        for item in skipped:
-            click.echo(f"  skipped (already declared): {item}")
+        result.update(project_file=str(project_file), added=added, skipped=list(skipped))
+        lines.append(f"added {added} table(s) to {project_file}")
+        lines += [f"  skipped (already declared): {item}" for item in skipped]
         for item in converted.verbatim:
             click.echo(f"  note: kept verbatim under `other` (no short key): {item}", err=True)
+    echo_result(as_json, result, "\n".join(lines))

@@ -57,12 +57,16 @@ class SourceFile:
         """Return the line of every table header and key path (built on first use)."""
         return line_index(self.text)
 
-    def error(self, key_path: Sequence[str], problem: str, fix: str = "") -> ConfigError:
-        """Build a one-line ConfigError for ``key_path``."""
+    def locate(self, key_path: Sequence[str]) -> str:
+        """Return ``file:line: dotted.key`` for ``key_path`` (``file:line`` when empty)."""
         line = _lookup(self.lines, key_path)
         where = f"{self.path}:{line}" if line else str(self.path)
         dotted = ".".join(_quote_key(k) for k in key_path)
-        message = f"{where}: {dotted}: {problem}" if dotted else f"{where}: {problem}"
+        return f"{where}: {dotted}" if dotted else where
+
+    def error(self, key_path: Sequence[str], problem: str, fix: str = "") -> ConfigError:
+        """Build a one-line ConfigError for ``key_path``."""
+        message = f"{self.locate(key_path)}: {problem}"
         return ConfigError(one_line(f"{message}; {fix}" if fix else message))
 
     def line(self, key_path: Sequence[str]) -> int:

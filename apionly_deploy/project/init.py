@@ -13,8 +13,11 @@ from apionly_deploy.project.config import PROJECT_FILE
 _FILES = (("apionly.toml", PROJECT_FILE), ("APIONLY.md", "APIONLY.md"))
 
 
-def create(directory: Path) -> list[Path]:
-    """Write a new project into ``directory``; never overwrite an existing project file."""
+def create(directory: Path) -> list[tuple[str, Path]]:
+    """Write a new project into ``directory``; never overwrite an existing project file.
+
+    Return what was done to which file: ``("created", path)`` or ``("appended to", path)``.
+    """
     if (directory / PROJECT_FILE).exists():
         raise ConfigError(
             f"{directory / PROJECT_FILE}: a project already exists here; edit it, or init elsewhere"
@@ -26,16 +29,17 @@ def create(directory: Path) -> list[Path]:
         if path.exists():
             continue
         write_atomic(path, package.joinpath(source).read_bytes())
-        written.append(path)
+        written.append(("created", path))
     written += _extend_gitignore(directory, package.joinpath("gitignore").read_text())
     return written
 
 
-def _extend_gitignore(directory: Path, lines: str) -> list[Path]:
+def _extend_gitignore(directory: Path, lines: str) -> list[tuple[str, Path]]:
     path = directory / ".gitignore"
-    existing = path.read_text() if path.exists() else ""
+    existed = path.exists()
+    existing = path.read_text() if existed else ""
     if ".apionly/" in existing.splitlines():
         return []
     joined = existing + ("\n" if existing and not existing.endswith("\n") else "") + lines
-    write_atomic(path, joined.encode())
-    return [path]
+    write_atomic(path, joined.encode())  # keeps the file's mode
+    return [("appended to" if existed else "created", path)]

@@ -52,8 +52,15 @@ class ValidationFailed(ContentError):
         self.findings = tuple(findings)
 
 
-def build_project(project_dir: Path, *, org: str | None = None, validate: bool = True) -> Built:
-    """Load and build the project; with ``validate`` raise ValidationFailed on error findings."""
+def build_project(
+    project_dir: Path,
+    *,
+    org: str | None = None,
+    validate: bool = True,
+    bypass: str | None = "--no-validate",
+) -> Built:
+    """Load and build the project; with ``validate`` raise ValidationFailed on error findings
+    (naming ``bypass``, the caller's flag to write anyway, when it has one)."""
     project = load_project(project_dir, org=org)
     bundle = build_bundle(project)
     findings: list[Finding] = []
@@ -63,7 +70,7 @@ def build_project(project_dir: Path, *, org: str | None = None, validate: bool =
         if errors:
             raise ValidationFailed(
                 f"{len(errors)} validation error(s) in {project.source.path}; nothing was written "
-                "(fix them, or pass --no-validate to write anyway)",
+                + (f"(fix them, or pass {bypass} to write anyway)" if bypass else "(fix them)"),
                 findings,
             )
     return Built(project=project, bundle=bundle, findings=tuple(findings))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
 from apionly_deploy.model.components import Kind
+from apionly_deploy.review.audience import Audience
 from apionly_deploy.review.diff import Category, Change, Comparison, Risk, sort_key
 
 #: The JSON document's schema id; bump the number on any incompatible change.
@@ -107,6 +108,9 @@ def format_text(comparison: Comparison, *, color: bool = False) -> str:
         return "\n".join([*lines, "", "No permission changes."]) + "\n"
     for kind, name, changes in by_component(comparison.changes):
         lines += ["", paint(_BOLD, f"{kind} {name}") + f"  ({_tally_text(changes)})"]
+        reach = reaches(comparison.audiences.get((kind, name)))
+        if reach:
+            lines.append(paint(_DIM, f"  reaches {reach}"))
         for change in changes:
             risk = _risk(change)
             label = CATEGORY_LABELS[change.category]
@@ -124,6 +128,18 @@ def format_text(comparison: Comparison, *, color: bool = False) -> str:
 
 
 # -- Markdown --------------------------------------------------------------------------------
+
+
+def reaches(audience: Audience | None, code: Callable[[str], str] = str) -> str:
+    """Return ``users a, b; groups G`` for an audience (each name through ``code``), or ""."""
+    if audience is None:
+        return ""
+    parts = []
+    if audience.users:
+        parts.append("users " + ", ".join(code(u) for u in audience.users))
+    if audience.groups:
+        parts.append("groups " + ", ".join(code(g) for g in audience.groups))
+    return "; ".join(parts)
 
 
 def _cell(text: str) -> str:
@@ -166,15 +182,19 @@ def format_markdown(comparison: Comparison, *, max_rows: int = 200) -> str:
             f"| {kind} | {_cell(name)} | {c[Risk.HIGH]} | {c[Risk.MEDIUM]} | {c[Risk.LOW]} |"
         )
     for kind, name, changes in groups:
-        lines += ["", *_details(kind, name, changes, max_rows=max_rows)]
+        reach = reaches(comparison.audiences.get((kind, name)), _code)
+        lines += ["", *_details(kind, name, changes, max_rows=max_rows, reach=reach)]
     return "\n".join(lines) + "\n"
 
 
-def _details(kind: Kind, name: str, changes: list[Change], *, max_rows: int) -> list[str]:
+def _details(
+    kind: Kind, name: str, changes: list[Change], *, max_rows: int, reach: str = ""
+) -> list[str]:
     is_open = " open" if any(_risk(c) is Risk.HIGH for c in changes) else ""
     lines = [
         f"<details{is_open}><summary>{kind} <b>{_cell(name)}</b>: {_tally_text(changes)}</summary>",
         "",
+        *([f"Reaches {reach}.", ""] if reach else []),
         "| Risk | What | Entry | Change | Why |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -238,6 +258,8 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
             {
                 "kind": kind.value,
                 "name": name,
+                "users": list(comparison.audiences.get((kind, name), Audience()).users),
+                "groups": list(comparison.audiences.get((kind, name), Audience()).groups),
                 "summary": _summary(changes),
                 "changes": [_change_json(change) for change in changes],
             }

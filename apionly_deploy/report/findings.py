@@ -19,11 +19,19 @@ def _line(finding: Finding) -> int:
     return max(finding.line, 1)
 
 
-def format_text(findings: Sequence[Finding]) -> str:
-    """Return one ``file:line: severity RULE message`` line per finding, each with its fix."""
+_SEVERITY_COLORS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[33m"}
+
+
+def format_text(findings: Sequence[Finding], *, color: bool = False) -> str:
+    """Return one ``file:line: severity RULE message`` line per finding, each with its fix;
+    ``color`` paints the severity."""
     lines = []
     for f in findings:
-        lines.append(f"{f.file}:{_line(f)}: {f.severity} {f.rule} {f.message}")
+        severity = str(f.severity)
+        code = _SEVERITY_COLORS.get(f.severity, "\x1b[2m") if color else ""
+        if code:
+            severity = f"{code}{severity}\x1b[0m"
+        lines.append(f"{f.file}:{_line(f)}: {severity} {f.rule} {f.message}")
         lines.append(f"    fix: {f.hint}")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -58,6 +66,13 @@ def _as_dict(f: Finding) -> dict[str, Any]:
 def format_json(findings: Sequence[Finding]) -> str:
     """Return the findings as a JSON list of objects."""
     return json.dumps([_as_dict(f) for f in findings], indent=2) + "\n"
+
+
+def format_json_document(findings: Sequence[Finding], *, checked: Sequence[str]) -> str:
+    """Return ``validate --json``'s document: the files checked, the counts, the findings."""
+    counts = {str(s): sum(1 for f in findings if f.severity is s) for s in Severity}
+    doc = {"checked": list(checked), "counts": counts, "findings": [_as_dict(f) for f in findings]}
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def _escape_data(text: str) -> str:

@@ -8,8 +8,8 @@ the file stays in the org as it was (``Action.STAYS``). Risk is rated separately
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +22,7 @@ from apionly_deploy.model.components import (
 )
 from apionly_deploy.model.elements import BY_TAG
 from apionly_deploy.review import entries, login
+from apionly_deploy.review.audience import Assignment, Audience, audiences
 from apionly_deploy.review.entries import Step
 
 
@@ -118,6 +119,8 @@ class Comparison:
     head: str
     changes: tuple[Change, ...]
     notes: tuple[str, ...] = ()
+    #: Who each changed component reaches: declared users and groups (review context).
+    audiences: Mapping[tuple[Kind, str], Audience] = field(default_factory=dict)
 
 
 _CATEGORY_ORDER = {category: index for index, category in enumerate(Category)}
@@ -138,10 +141,13 @@ class Side:
     notes: tuple[str, ...] = ()
 
 
-def compare(base: Side, head: Side) -> Comparison:
-    """Return the (unrated) changes deploying ``head`` makes over ``base``."""
+def compare(base: Side, head: Side, assignments: Iterable[Assignment] = ()) -> Comparison:
+    """Return the (unrated) changes deploying ``head`` makes over ``base``, with whom each
+    changed component reaches (the groups on either side, the declared users' assignments)."""
     changes = diff_bundles(base.components, head.components, deletions=head.deletions)
-    return Comparison(base.label, head.label, tuple(changes), base.notes + head.notes)
+    keys = dict.fromkeys((c.kind, c.component) for c in changes)
+    reach = audiences(keys, (*head.components, *base.components), assignments)
+    return Comparison(base.label, head.label, tuple(changes), base.notes + head.notes, reach)
 
 
 def without_stays(comparison: Comparison) -> Comparison:

@@ -169,14 +169,17 @@ def export(repo: Path, commit: str, subdir: PurePosixPath, into: Path) -> Path:
 # -- a project, now or at a ref --------------------------------------------------------------
 
 
-def project_side(project_dir: Path, *, label: str, notes: tuple[str, ...] = ()) -> Side:
-    """Render the project and read the rendered files back: exactly what a deploy would send."""
+def project_side(
+    project_dir: Path, *, label: str, notes: tuple[str, ...] = (), org: str | None = None
+) -> Side:
+    """Render the project (with ``org``'s variables) and read the rendered files back: exactly
+    what a deploy would send."""
     from apionly_deploy.project.pipeline import (
         build_project,  # the render stack loads only when used
     )
     from apionly_deploy.render.templates import Layout
 
-    built = build_project(project_dir, validate=False)
+    built = build_project(project_dir, org=org, validate=False)
     files = built.render(Layout.MDAPI)
     components = tuple(
         parse_component_bytes(data, name=names.component_name(path_name), source=f"{label}:{path}")
@@ -186,7 +189,9 @@ def project_side(project_dir: Path, *, label: str, notes: tuple[str, ...] = ()) 
     return Side(label, components, deletions=built.bundle.deletions, notes=notes)
 
 
-def ref_side(project_dir: Path, ref: str | None, *, prefer: str | None = None) -> Side:
+def ref_side(
+    project_dir: Path, ref: str | None, *, prefer: str | None = None, org: str | None = None
+) -> Side:
     """Return the project rendered at ``ref`` (None: the merge base with the default branch)."""
     repo = repo_root(project_dir)
     if ref is None:
@@ -196,10 +201,10 @@ def ref_side(project_dir: Path, ref: str | None, *, prefer: str | None = None) -
         label = f"{ref} ({commit[:7]})"
     subdir = PurePosixPath(project_dir.resolve().relative_to(repo.resolve()).as_posix())
     with tempfile.TemporaryDirectory(prefix="apionly-diff-") as tmp:
-        return project_side(export(repo, commit, subdir, Path(tmp)), label=label)
+        return project_side(export(repo, commit, subdir, Path(tmp)), label=label, org=org)
 
 
-def worktree_side(project_dir: Path) -> Side:
+def worktree_side(project_dir: Path, *, org: str | None = None) -> Side:
     """Return the project as it is on disk, noting uncommitted changes when in git."""
     notes: tuple[str, ...] = ()
     try:
@@ -208,16 +213,22 @@ def worktree_side(project_dir: Path) -> Side:
         notes = (note,) if note else ()
     except DiffInputError:
         pass
-    return project_side(project_dir, label=WORKING_TREE, notes=notes)
+    return project_side(project_dir, label=WORKING_TREE, notes=notes, org=org)
 
 
 # -- an org, now -----------------------------------------------------------------------------
 
 
 def org_sides(
-    project_dir: Path, org: str, *, environ: Mapping[str, str], timeout: float = 600.0
+    project_dir: Path,
+    org: str,
+    *,
+    environ: Mapping[str, str],
+    timeout: float = 600.0,
+    vars_org: str | None = None,
 ) -> tuple[Side, Side]:
-    """Return (what ``org`` holds now for the project's components, the project as it is)."""
+    """Return (what ``org`` holds now for the project's components, the project as it is,
+    rendered with ``vars_org``'s variables, default ``org``'s)."""
     # The deploy stack (auth, SOAP, the local org) loads only for --org.
     from apionly_deploy.project.config import load_project
     from apionly_deploy.salesforce.auth import resolve_org
@@ -225,7 +236,7 @@ def org_sides(
     from apionly_deploy.salesforce.retrieve import RETRIEVABLE, Selection, retrieve
     from apionly_deploy.salesforce.retrieve.files import permission_files, unpack
 
-    head = worktree_side(project_dir)
+    head = worktree_side(project_dir, org=vars_org or org)
     project = load_project(project_dir)
     wanted: dict[Kind, list[str]] = {}
     for component in head.components:
@@ -233,7 +244,9 @@ def org_sides(
             wanted.setdefault(component.kind, []).append(component.name)
     if not wanted:
         return Side(f"org {org}", ()), head
-    target = resolve_org(org, project.orgs, base_dir=project_dir, environ=environ)
+    target = resolve_org(
+        org, project.orgs, base_dir=project_dir, environ=environ, locate=project.source.locate
+    )
     with connect(
         target, project_dir=project_dir, api_version=project.api_version, environ=environ
     ) as conn:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from apionly_deploy.errors import ConfigError
+from apionly_deploy.fileio import read_json
 from apionly_deploy.model.components import Kind
 from apionly_deploy.review.diff import Action, Category, Change, Comparison, Risk
 
@@ -54,13 +55,7 @@ def default_rules() -> tuple[Rule, ...]:
 
 def load_rules(path: Path) -> tuple[Rule, ...]:
     """Return the rules in a JSON file shaped like the built-in ``risk-rules.json``."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read risk rules: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: risk rules are not valid JSON: {exc}") from None
-    return parse_rules(document, source=str(path))
+    return parse_rules(read_json(path, what="risk rules"), source=str(path))
 
 
 def parse_rules(document: Any, *, source: str) -> tuple[Rule, ...]:

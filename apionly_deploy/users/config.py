@@ -13,6 +13,7 @@ from typing import Any
 
 from apionly_deploy.project.config import Project, SourceFile, check_keys
 from apionly_deploy.project.values import read_names, read_str
+from apionly_deploy.review.audience import Assignment
 
 SUFFIX_VAR = "username_suffix"
 DEFAULT_TIME_ZONE = "GMT"
@@ -206,3 +207,11 @@ def _check_choice(
 ) -> None:
     if value is not None and value not in allowed:
         raise src.error((*path, key), f"{value!r} is not one of: {', '.join(allowed)}")
+
+
+def declared_assignments(project: Project) -> tuple[Assignment, ...]:
+    """Return what each declared user is given, for the diff's review context."""
+    return tuple(
+        Assignment(u.username, u.profile, u.permission_sets, u.permission_set_groups)
+        for u in desired_users(project)
+    )

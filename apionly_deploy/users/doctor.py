@@ -271,8 +271,8 @@ def check_users(state: OrgState, users: Sequence[DesiredUser]) -> Check:
             Status.PROBLEM,
             f"{bad} of {len(users)} declared users not right",
             tuple(details),
-            "apionly-deploy users apply -o ORG (after a deploy); for "
-            "a user that is not API-only, use an api_only profile or set",
+            "apionly-deploy users apply -o ORG (after a deploy); for a user that is not "
+            "API-only, give it a profile or permission set with api_only = true",
         )
     return Check("users", Status.OK, f"all {len(users)} declared users are right", tuple(details))
 

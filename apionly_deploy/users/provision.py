@@ -20,6 +20,7 @@ from apionly_deploy.model.parse import parse_component_bytes
 from apionly_deploy.project.config import Project, load_project
 from apionly_deploy.project.declarations import build_bundle
 from apionly_deploy.salesforce.auth import resolve_org
+from apionly_deploy.salesforce.auth.orgs import Locate
 from apionly_deploy.salesforce.deploy import Connection, connect
 from apionly_deploy.salesforce.metadata_api import MetadataClient
 from apionly_deploy.salesforce.rest_api import RestClient
@@ -97,7 +98,14 @@ def open_org(
     project: Project, org_name: str, *, environ: Mapping[str, str] | None = None
 ) -> Iterator[OrgClients]:
     """Log in to ``org_name`` (``local``, ``env`` or an ``[orgs.NAME]`` table)."""
-    with _open(project.orgs, project.root, org_name, project.api_version, environ) as clients:
+    with _open(
+        project.orgs,
+        project.root,
+        org_name,
+        project.api_version,
+        environ,
+        locate=project.source.locate,
+    ) as clients:
         yield clients
 
 
@@ -117,9 +125,11 @@ def _open(
     org_name: str,
     api_version: str | None,
     environ: Mapping[str, str] | None,
+    *,
+    locate: Locate | None = None,
 ) -> Iterator[OrgClients]:
     env = os.environ if environ is None else environ
-    org = resolve_org(org_name, orgs, base_dir=root, environ=env)
+    org = resolve_org(org_name, orgs, base_dir=root, environ=env, locate=locate)
     with connect(org, project_dir=root, api_version=api_version, environ=env) as connection:
         rest = rest_client_for(connection)
         yield OrgClients(org_name, rest, connection.client(), session_username(rest))

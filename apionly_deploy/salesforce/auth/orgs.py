@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +21,8 @@ from apionly_deploy.salesforce.metadata_api import check_url
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 log = logging.getLogger(__name__)
+#: Names a project-file key's file and line (``SourceFile.locate``).
+Locate = Callable[[Sequence[str]], str]
 
 
 class Flow(StrEnum):
@@ -148,9 +150,12 @@ def default_env_var(org: str, key: str) -> str:
     return f"APIONLY_{slug}_{key.upper()}"
 
 
-def org_config_from_table(name: str, table: Mapping[str, Any], *, base_dir: Path) -> OrgConfig:
-    """Parse one ``[orgs.NAME]`` table; paths are relative to the project folder."""
-    where = f"[orgs.{name}]"
+def org_config_from_table(
+    name: str, table: Mapping[str, Any], *, base_dir: Path, locate: Locate | None = None
+) -> OrgConfig:
+    """Parse one ``[orgs.NAME]`` table; paths are relative to the project folder. ``locate``
+    names a key's file and line in messages (``apionly.toml:12: orgs.uat.auth``)."""
+    where = locate(("orgs", name)) if locate else f"[orgs.{name}]"
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table (auth = ..., login_url = ...)")
     for key in table:
@@ -171,9 +176,11 @@ def org_config_from_table(name: str, table: Mapping[str, Any], *, base_dir: Path
     try:
         flow = Flow(auth)
     except ValueError:
+        flows = [str(f) for f in Flow if f != Flow.LOCAL]
+        at = locate(("orgs", name, "auth")) if locate else f"{where}: auth"
         raise ConfigError(
-            f"{where}: auth {auth!r} is not a login flow{did_you_mean(auth, list(Flow))}; "
-            f"one of: {', '.join(f for f in Flow if f != Flow.LOCAL)}"
+            f"{at}: {auth!r} is not a login flow{did_you_mean(auth, flows)}; "
+            f"one of: {', '.join(flows)}"
         ) from None
     secrets: dict[str, Secret] = {}
     for key in SECRETS:
@@ -266,7 +273,12 @@ def _require_env(environ: Mapping[str, str], key: str, why: str) -> str:
 
 
 def resolve_org(
-    name: str, orgs: Mapping[str, Mapping[str, Any]], *, base_dir: Path, environ: Mapping[str, str]
+    name: str,
+    orgs: Mapping[str, Mapping[str, Any]],
+    *,
+    base_dir: Path,
+    environ: Mapping[str, str],
+    locate: Locate | None = None,
 ) -> OrgConfig:
     """Return the OrgConfig for ``-o NAME``: ``local``, ``env`` or a project ``[orgs]`` table."""
     if name == "local" and name not in orgs:
@@ -279,4 +291,4 @@ def resolve_org(
             f"no org named {name!r}{did_you_mean(name, known)}; define [orgs.{name}] in the "
             f"project file or use one of: {', '.join(known)}"
         )
-    return org_config_from_table(name, orgs[name], base_dir=base_dir)
+    return org_config_from_table(name, orgs[name], base_dir=base_dir, locate=locate)

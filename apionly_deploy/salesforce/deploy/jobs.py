@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-from apionly_deploy.errors import ConfigError
+from apionly_deploy.errors import ConfigError, UnknownJobError
 from apionly_deploy.fileio import write_atomic
 
 STATE_DIR = ".apionly"
@@ -111,7 +111,7 @@ class JobStore:
             if job.org == org and (kind is None or job.kind == kind):
                 return job
         what = f"{kind} job" if kind else "deploy job"
-        raise ConfigError(f"no {what} for org {org!r} in {self.path}; pass --job-id")
+        raise UnknownJobError(f"no {what} for org {org!r} in {self.path}; pass --job-id")
 
     def find(self, job_id: str) -> Job | None:
         """Return the recorded job with ``job_id``, or None."""

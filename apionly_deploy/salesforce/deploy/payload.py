@@ -92,7 +92,10 @@ def from_metadata_dir(folder: Path) -> Payload:
     from apionly_deploy.render.package import zip_bytes
 
     if not (folder / "package.xml").is_file():
-        raise ContentError(f"{folder}: no package.xml; --metadata-dir takes a Metadata API folder")
+        raise ContentError(
+            f"{folder}: no package.xml; --metadata-dir takes a Metadata API folder "
+            "(for a source-format folder such as force-app, use --source-dir)"
+        )
     files = {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
@@ -107,7 +110,7 @@ def from_project(project_dir: Path, *, org: str | None) -> Payload:
     """Load, build, validate and package a project (validation errors stop here)."""
     from apionly_deploy.project.pipeline import build_project
 
-    built = build_project(project_dir, org=org, validate=True)
+    built = build_project(project_dir, org=org, validate=True, bypass=None)
     data = built.package()
     names = check_zip(data, source=str(built.project.source.path))
     return Payload(
@@ -118,3 +121,26 @@ def from_project(project_dir: Path, *, org: str | None) -> Payload:
         project_dir=built.project.root,
         components=component_count(names),
     )
+
+
+def from_source_dirs(folders: list[Path], *, api_version: str | None) -> tuple[Payload, list[str]]:
+    """Convert source-format folders to a Metadata API package (package.xml written for it);
+    return it and the files left out (types the tool does not convert)."""
+    from apionly_deploy.render.convert import convert_source
+    from apionly_deploy.render.package import zip_bytes
+    from apionly_deploy.render.templates import package_xml
+
+    converted = convert_source(folders)
+    if not converted.members:
+        raise ContentError(f"{', '.join(map(str, folders))}: no components to deploy")
+    files = {
+        **converted.files,
+        "package.xml": package_xml(converted.members, api_version=api_version),
+    }
+    source = ", ".join(str(f) for f in folders)
+    data = zip_bytes(files)
+    names = check_zip(data, source=source)
+    payload = Payload(
+        data, source, root=None, api_version=api_version, components=component_count(names)
+    )
+    return payload, converted.left_out

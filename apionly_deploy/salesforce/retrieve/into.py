@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from apionly_deploy.errors import ContentError
 from apionly_deploy.model.components import Component
 from apionly_deploy.model.parse import parse_component_bytes
 from apionly_deploy.salesforce.deploy.polling import Clock, Sleep
@@ -44,6 +45,17 @@ def retrieve_into(
     """Retrieve ``selection`` and write its permission files under ``out_dir``."""
     result = retrieve(client, selection, timeout=timeout, sleep=sleep, clock=clock, relogin=relogin)
     found = permission_files(unpack(result.zip_file or b""))
+    missing = [
+        f"{kind} {name!r}"
+        for kind, wanted in selection.names.items()
+        for name in wanted
+        if (kind, name) not in found
+    ]
+    if missing and not selection.everything:
+        raise ContentError(
+            f"not in the org: {', '.join(missing)} (check the spelling: API names, and a "
+            "profile's full name such as Admin); nothing was written"
+        )
     components = tuple(
         parse_component_bytes(data, name=name, source=f"{kind.folder}/{name}")
         for (kind, name), data in sorted(found.items())
