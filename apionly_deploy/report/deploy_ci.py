@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from apionly_deploy.report.deploy import Locate, plain_location, position
+from apionly_deploy.report.locations import Locate, plain_location, position
 from apionly_deploy.salesforce.deploy.runner import Outcome
 from apionly_deploy.salesforce.metadata_api import DeployStatus
 
