@@ -43,12 +43,21 @@ PROJECT_FILE = "apionly.toml"
     metavar="NN.0",
     help="API version of the files [default: from package.xml or sfdx-project.json].",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processes that share the files when there are enough of them to pay (16 MB and "
+    "more); 1 for one process [default: the cores available].",
+)
 def validate(
     project_dir: Path | None,
     paths: tuple[Path, ...],
     fmt: str,
     fail_on: str,
     api_version: str | None,
+    jobs: int | None,
 ) -> None:
     """Check Profiles, Permission Sets, Muting Permission Sets and Groups offline.
 
@@ -66,7 +75,10 @@ def validate(
 
         findings += validate_project(root)
     if paths:
-        findings += validate_paths(list(paths), api_version=api_version)
+        from apionly_deploy.check.workers import available_cores
+
+        jobs = jobs or available_cores()
+        findings += validate_paths(list(paths), api_version=api_version, jobs=jobs)
     if fmt == "sarif":
         click.echo(format_sarif(findings, base=Path.cwd()), nl=False)
     else:
