@@ -48,11 +48,18 @@ def project_location(path: Path, text: str) -> Locate:
     from apionly_deploy.project.config import SourceFile
 
     source = SourceFile(path, text)  # its line index is built once, on the first lookup
+    file = str(path)
     lines = text.splitlines()
     tables: dict[int, Positions] = {}
+    #: Each report (text, JSON, JUnit, GitHub) locates every failure again.
+    found: dict[tuple[str, str, str | None], tuple[str, int | None, int | None]] = {}
     fallback = plain_location()
 
     def locate(message: DeployMessage) -> tuple[str, int | None, int | None]:
+        key = (message.component_type, message.full_name, message.problem)
+        where = found.get(key)
+        if where is not None:
+            return where
         table = _TABLES.get(message.component_type)
         start = source.line((table, message.full_name)) if table else 0
         if not start:
@@ -61,7 +68,8 @@ def project_location(path: Path, text: str) -> Locate:
         if positions is None:
             positions = tables[start] = table_positions(lines, start)
         line, column = token_position(positions, message.problem or "", start=start)
-        return str(path), line, column
+        where = found[key] = (file, line, column)
+        return where
 
     return locate
 
