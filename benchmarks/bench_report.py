@@ -16,7 +16,6 @@ Measured in one run:
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import child_env, interleaved, ratio
+from common import child_env, interleaved, ratio, small_or_large_main
 from generate import project_text
 
 from apionly_deploy.report import deploy, deploy_ci, locations
@@ -142,15 +141,10 @@ def measure(*, repeat: int = 3, small: bool = False) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--small", action="store_true", help="a tiny project (smoke test)")
-    args = parser.parse_args(argv)
-    figures = measure(repeat=args.repeat, small=args.small)
-    print(json.dumps(figures, indent=2))
-    ok = (figures["deploy_seconds"] < LIMIT_SECONDS and figures["exit_code"] == 1
-          and figures["all_listed"])  # fmt: skip
-    return 0 if ok else 1
+    def holds(f: dict[str, Any]) -> bool:
+        return f["deploy_seconds"] < LIMIT_SECONDS and f["exit_code"] == 1 and f["all_listed"]
+
+    return small_or_large_main(__doc__, measure, holds, repeat=3, argv=argv)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -202,23 +203,31 @@ def _parse_all(paths: list[Path]) -> None:
         parse_bytes(path.read_bytes(), source=str(path))
 
 
-def measure(*, files: int = 1000, entries: int = 200_000, repeat: int = 5) -> dict[str, Any]:
-    """Generate the files, time lxml parsing and validation alternately; return the figures."""
+@contextmanager
+def generated(*, files: int, entries: int) -> Iterator[tuple[Path, list[Path], int]]:
+    """Yield a temporary folder of generated files, the files and their size in bytes."""
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
         folder = Path(tmp)
         generate(folder, files=files, entries=entries)
         paths = sorted(folder.glob("*-meta.xml"))
-        size = sum(p.stat().st_size for p in paths)
+        yield folder, paths, sum(p.stat().st_size for p in paths)
+
+
+def _figures(paths: list[Path], entries: int, size: int, parse: float,
+             validate: float) -> dict[str, Any]:  # fmt: skip
+    return {"files": len(paths), "entries": entries, "megabytes": round(size / 1e6, 1),
+            "parse_seconds": round(parse, 3), "validate_seconds": round(validate, 3)}  # fmt: skip
+
+
+def measure(*, files: int = 1000, entries: int = 200_000, repeat: int = 5) -> dict[str, Any]:
+    """Generate the files, time lxml parsing and validation alternately; return the figures."""
+    with generated(files=files, entries=entries) as (folder, paths, size):
         findings = validate_paths([folder])  # warm caches: schemas, permission names
         (parse, parse_cpu), (validate, validate_cpu) = _interleaved(
             repeat, lambda: _parse_all(paths), lambda: validate_paths([folder])
         )
     return {
-        "files": len(paths),
-        "entries": entries,
-        "megabytes": round(size / 1e6, 1),
-        "parse_seconds": round(parse, 3),
-        "validate_seconds": round(validate, 3),
+        **_figures(paths, entries, size, parse, validate),
         "ratio": round(parse / validate, 3),
         "parse_cpu_seconds": round(parse_cpu, 3),
         "validate_cpu_seconds": round(validate_cpu, 3),
@@ -240,11 +249,7 @@ def measure_all_cores(
     findings are those of one process, in the same order."""
     cores = jobs or available_cores()
     extra = {} if parallel_min_bytes is None else {"parallel_min_bytes": parallel_min_bytes}
-    with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
-        folder = Path(tmp)
-        generate(folder, files=files, entries=entries)
-        paths = sorted(folder.glob("*-meta.xml"))
-        size = sum(p.stat().st_size for p in paths)
+    with generated(files=files, entries=entries) as (folder, paths, size):
         one = validate_paths([folder])  # also warms this process's caches
         several = validate_paths([folder], jobs=cores, **extra)
         (parse, _), (validate, _) = _interleaved(
@@ -254,11 +259,7 @@ def measure_all_cores(
         )
     return {
         "cores": cores,
-        "files": len(paths),
-        "entries": entries,
-        "megabytes": round(size / 1e6, 1),
-        "parse_seconds": round(parse, 3),
-        "validate_seconds": round(validate, 3),
+        **_figures(paths, entries, size, parse, validate),
         "time_ratio": round(validate / parse, 3),
         "target_time_ratio": TARGET_ALL_CORES,
         "same_findings": several == one,
