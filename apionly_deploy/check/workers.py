@@ -1,7 +1,7 @@
 """Run a function over chunks of work in worker processes, results in the order of the chunks.
 
 Workers are started with ``spawn``, never ``fork``: the deployer and the local org run threads,
-and a forked child can inherit a lock another thread held at that moment (docs/DESIGN.md).
+and a forked child can inherit a lock another thread held at that moment, never to be released.
 A spawned worker is a fresh interpreter, so ``function`` must be a module-level function and
 its argument and result picklable.
 """
