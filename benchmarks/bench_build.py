@@ -17,7 +17,6 @@ Python interpreter itself needs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from common import child_env, interleaved, ratio
+from common import child_env, interleaved, ratio, small_or_large_main
 from generate import project_text
 
 from apionly_deploy.model.xmldoc import parse_bytes
@@ -127,14 +126,10 @@ def measure(*, repeat: int = 5, small: bool = False) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--small", action="store_true", help="a tiny project (smoke test)")
-    args = parser.parse_args(argv)
-    figures = measure(repeat=args.repeat, small=args.small)
-    print(json.dumps(figures, indent=2))
-    ok = figures["ratio"] <= TARGET_RATIO and figures["memory_ratio"] <= TARGET_MEMORY
-    return 0 if ok else 1
+    def holds(figures: dict[str, Any]) -> bool:
+        return figures["ratio"] <= TARGET_RATIO and figures["memory_ratio"] <= TARGET_MEMORY
+
+    return small_or_large_main(__doc__, measure, holds, repeat=5, argv=argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Validation speed: 1,000 permission files holding 200,000 entries, against lxml parsing alone.
+"""Validation speed: permission files, against lxml parsing them in one process.
 
 The files are generated deterministically (a seeded random generator) with the entry mix of real
 retrieved metadata: mostly field permissions, then classes, pages, user permissions (heavy in
@@ -6,13 +6,21 @@ profiles), objects, record types, tabs, apps and layout assignments; a few files
 mistakes, so the rules do real work.
 
     python benchmarks/bench_validate.py [--files 1000] [--entries 200000] [--repeat 3] [--json OUT]
+    python benchmarks/bench_validate.py --all-cores [--files 4000] [--entries 800000] [--jobs N]
+    python benchmarks/bench_validate.py --crossover
 
 Measured in one run, median of ``--repeat`` (the two timed alternately):
-  * parse: read every file and parse it with the hardened lxml parser (the physical floor);
+  * parse: read every file and parse it with the hardened lxml parser, in one process (the
+    physical floor);
   * validate: ``validate_paths`` on the folder (discovery, version detection, parse, XSD,
-    every rule, findings).
-The ratio parse/validate must be at least 0.5 (validation at least half as fast as parsing);
-exit status 1 otherwise.
+    every rule, findings), in one process (``jobs=1``), or with ``--all-cores`` in as many
+    processes as the machine gives this one (workers spawned afresh on every run, as the
+    command line does).
+One process: the ratio parse/validate must be at least 0.5 (validation at least half as fast as
+parsing). All cores: validate/parse must be at most 1.5 (validation takes at most 1.5 times as
+long as one process parsing), with the same findings as one process. Exit status 1 otherwise.
+``--crossover`` times one process against all cores on growing inputs, each run in a fresh
+interpreter: where all cores start to pay is ``PARALLEL_MIN_BYTES`` in check/validate.py.
 """
 
 from __future__ import annotations
@@ -21,18 +29,23 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from apionly_deploy.check import knowledge, schema
 from apionly_deploy.check.validate import validate_paths
+from apionly_deploy.check.workers import available_cores
 from apionly_deploy.model.xmldoc import parse_bytes
 
 TARGET_RATIO = 0.5
+#: All cores: validation time over one process's parse time, at most.
+TARGET_ALL_CORES = 1.5
 NS = "http://soap.sforce.com/2006/04/metadata"
 #: Share of each entry kind, after the 40 retrieved files of the reference set: field
 #: permissions dominate; profiles carry most user permissions and all layout assignments.
@@ -190,23 +203,37 @@ def _parse_all(paths: list[Path]) -> None:
         parse_bytes(path.read_bytes(), source=str(path))
 
 
-def measure(*, files: int = 1000, entries: int = 200_000, repeat: int = 5) -> dict[str, Any]:
-    """Generate the files, time lxml parsing and validation alternately; return the figures."""
+@contextmanager
+def generated(*, files: int, entries: int) -> Iterator[tuple[Path, list[Path], int]]:
+    """Yield a temporary folder of generated files, the files and their size in bytes."""
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
         folder = Path(tmp)
         generate(folder, files=files, entries=entries)
         paths = sorted(folder.glob("*-meta.xml"))
-        size = sum(p.stat().st_size for p in paths)
-        findings = validate_paths([folder])  # warm caches: schemas, permission names
-        (parse, parse_cpu), (validate, validate_cpu) = _interleaved(
-            repeat, lambda: _parse_all(paths), lambda: validate_paths([folder])
-        )
+        yield folder, paths, sum(p.stat().st_size for p in paths)
+
+
+def _figures(
+    paths: list[Path], entries: int, size: int, parse: float, validate: float
+) -> dict[str, Any]:
     return {
         "files": len(paths),
         "entries": entries,
         "megabytes": round(size / 1e6, 1),
         "parse_seconds": round(parse, 3),
         "validate_seconds": round(validate, 3),
+    }
+
+
+def measure(*, files: int = 1000, entries: int = 200_000, repeat: int = 5) -> dict[str, Any]:
+    """Generate the files, time lxml parsing and validation alternately; return the figures."""
+    with generated(files=files, entries=entries) as (folder, paths, size):
+        findings = validate_paths([folder])  # warm caches: schemas, permission names
+        (parse, parse_cpu), (validate, validate_cpu) = _interleaved(
+            repeat, lambda: _parse_all(paths), lambda: validate_paths([folder])
+        )
+    return {
+        **_figures(paths, entries, size, parse, validate),
         "ratio": round(parse / validate, 3),
         "parse_cpu_seconds": round(parse_cpu, 3),
         "validate_cpu_seconds": round(validate_cpu, 3),
@@ -216,24 +243,130 @@ def measure(*, files: int = 1000, entries: int = 200_000, repeat: int = 5) -> di
     }
 
 
+def measure_all_cores(
+    *,
+    files: int = 4000,
+    entries: int = 800_000,
+    repeat: int = 5,
+    jobs: int | None = None,
+    parallel_min_bytes: int | None = None,
+) -> dict[str, Any]:
+    """Time one process parsing against validation on all cores, alternately; check that the
+    findings are those of one process, in the same order."""
+    cores = jobs or available_cores()
+    extra = {} if parallel_min_bytes is None else {"parallel_min_bytes": parallel_min_bytes}
+    with generated(files=files, entries=entries) as (folder, paths, size):
+        one = validate_paths([folder])  # also warms this process's caches
+        several = validate_paths([folder], jobs=cores, **extra)
+        (parse, _), (validate, _) = _interleaved(
+            repeat,
+            lambda: _parse_all(paths),
+            lambda: validate_paths([folder], jobs=cores, **extra),
+        )
+    return {
+        "cores": cores,
+        **_figures(paths, entries, size, parse, validate),
+        "time_ratio": round(validate / parse, 3),
+        "target_time_ratio": TARGET_ALL_CORES,
+        "same_findings": several == one,
+        "findings": len(several),
+    }
+
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from apionly_deploy.check.validate import validate_paths
+start = time.perf_counter()
+validate_paths([Path(sys.argv[1])], jobs=int(sys.argv[2]), parallel_min_bytes=0)
+print(time.perf_counter() - start)
+"""
+
+
+def crossover(
+    *, sizes: tuple[int, ...] = (100, 200, 400, 800, 1600), repeat: int = 7, jobs: int | None = None
+) -> list[dict[str, Any]]:
+    """Time one process against all cores on growing inputs, each run in a fresh interpreter
+    (its imports not counted, as for a command that has started)."""
+    cores = jobs or available_cores()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
+        for files in sizes:
+            folder = Path(tmp) / str(files)
+            folder.mkdir()
+            generate(folder, files=files, entries=files * 200)
+            size = sum(p.stat().st_size for p in folder.glob("*-meta.xml"))
+            one, several = [], []
+            for _ in range(repeat):
+                for count, times in ((1, one), (cores, several)):
+                    done = subprocess.run(
+                        [sys.executable, "-c", _CHILD, str(folder), str(count)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    times.append(float(done.stdout))
+            rows.append(
+                {
+                    "files": files,
+                    "megabytes": round(size / 1e6, 1),
+                    "cores": cores,
+                    "one_process_seconds": round(statistics.median(one), 3),
+                    "all_cores_seconds": round(statistics.median(several), 3),
+                }
+            )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate, measure, print and (with ``--json``) record the figures."""
     args = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    args.add_argument("--files", type=int, default=1000)
-    args.add_argument("--entries", type=int, default=200_000)
+    args.add_argument("--files", type=int)
+    args.add_argument("--entries", type=int)
     args.add_argument("--repeat", type=int, default=5)
+    args.add_argument("--all-cores", action="store_true", help="validate on every core")
+    args.add_argument("--jobs", type=int, help="processes for --all-cores [default: cores]")
+    args.add_argument("--crossover", action="store_true", help="where all cores start to pay")
     args.add_argument("--json", type=Path, help="write the figures to this JSON file")
     opts = args.parse_args(argv)
-    figures = measure(files=opts.files, entries=opts.entries, repeat=opts.repeat)
-    print(
-        f"{figures['files']} files, {opts.entries:,} entries, {figures['megabytes']} MB: "
-        f"lxml parse {figures['parse_seconds']:.3f}s, validate {figures['validate_seconds']:.3f}s"
-        f", ratio {figures['ratio']:.2f} (target >= {TARGET_RATIO}), "
-        f"{figures['findings']} findings"
-    )
+    if opts.crossover:
+        for row in crossover(repeat=opts.repeat, jobs=opts.jobs):
+            print(
+                f"{row['files']:>5} files {row['megabytes']:>6} MB: one process "
+                f"{row['one_process_seconds']:.3f}s, {row['cores']} cores "
+                f"{row['all_cores_seconds']:.3f}s"
+            )
+        return 0
+    if opts.all_cores:
+        figures = measure_all_cores(
+            files=opts.files or 4000,
+            entries=opts.entries or 800_000,
+            repeat=opts.repeat,
+            jobs=opts.jobs,
+        )
+        print(
+            f"{figures['files']} files, {figures['entries']:,} entries, {figures['megabytes']} MB:"
+            f" lxml parse (one process) {figures['parse_seconds']:.3f}s, validate on "
+            f"{figures['cores']} cores {figures['validate_seconds']:.3f}s, "
+            f"{figures['time_ratio']:.2f}x (target <= {TARGET_ALL_CORES}x), "
+            f"same findings: {figures['same_findings']}"
+        )
+        ok = figures["time_ratio"] <= TARGET_ALL_CORES and figures["same_findings"]
+    else:
+        figures = measure(
+            files=opts.files or 1000, entries=opts.entries or 200_000, repeat=opts.repeat
+        )
+        print(
+            f"{figures['files']} files, {figures['entries']:,} entries, {figures['megabytes']} MB:"
+            f" lxml parse {figures['parse_seconds']:.3f}s, "
+            f"validate {figures['validate_seconds']:.3f}s, "
+            f"ratio {figures['ratio']:.2f} (target >= {TARGET_RATIO}), "
+            f"{figures['findings']} findings"
+        )
+        ok = figures["ratio"] >= TARGET_RATIO
     if opts.json:
         opts.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return 0 if figures["ratio"] >= TARGET_RATIO else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ alternately (so both see the same load on a shared machine) and the median is ke
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -13,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,3 +63,22 @@ def child_env() -> dict[str, str]:
 def ratio(ours: float, other: float) -> float:
     """Return ``ours / other`` (nan when ``other`` is zero)."""
     return ours / other if other else float("nan")
+
+
+def small_or_large_main(
+    doc: str,
+    measure: Callable[..., dict[str, Any]],
+    holds: Callable[[dict[str, Any]], bool],
+    *,
+    repeat: int,
+    argv: list[str] | None,
+) -> int:
+    """Run a bench module with ``--repeat`` and ``--small``: print its figures as JSON and
+    return 0 when ``holds`` says its targets hold."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--small", action="store_true", help="a tiny project (smoke test)")
+    args = parser.parse_args(argv)
+    figures = measure(repeat=args.repeat, small=args.small)
+    print(json.dumps(figures, indent=2))
+    return 0 if holds(figures) else 1

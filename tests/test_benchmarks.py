@@ -22,7 +22,18 @@ def test_quick_run_prints_the_table_and_writes_every_figure(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr[-3000:]
     document = json.loads(out.read_text())
     figures = document["figures"]
-    assert set(figures) == {"build", "startup", "deploy", "diff", "validate", "emulator", "load"}
+    assert set(figures) == {
+        "build",
+        "startup",
+        "deploy",
+        "report",
+        "diff",
+        "validate",
+        "emulator",
+        "load",
+    }
+    assert figures["report"]["all_listed"] and figures["report"]["failures"] == 5
+    assert figures["validate"]["all_cores"]["same_findings"]
     assert figures["diff"]["changes_found"] == figures["diff"]["changes_expected"]
     assert figures["deploy"]["totals"]["ours"]["requests"] >= 1
     assert figures["emulator"]["lost"] == 0

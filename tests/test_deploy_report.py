@@ -9,7 +9,7 @@ from lxml import etree
 
 from apionly_deploy.errors import AuthError
 from apionly_deploy.report import deploy as report
-from apionly_deploy.report import deploy_ci
+from apionly_deploy.report import deploy_ci, locations
 from apionly_deploy.salesforce.deploy import Outcome, Verb
 from apionly_deploy.salesforce.metadata_api import (
     CoverageWarning,
@@ -220,7 +220,7 @@ def test_project_location_points_at_the_toml_entry(tmp_path):
         'user_permissions = ["ApiEnabled", "ViewAllDat"]\n\n'
         '[profiles."Billing API Only"]\napi_only = true\n'
     )
-    locate = report.project_location(Path("apionly.toml"), text)
+    locate = locations.project_location(Path("apionly.toml"), text)
     assert locate(FAILURE) == ("apionly.toml", 6, 36)
     other = DeployMessage(
         full_name="Billing API Only",

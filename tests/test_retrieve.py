@@ -190,6 +190,28 @@ def test_add_to_project_appends_only_what_is_missing(tmp_path):
     assert converted.text.count("[") >= 1
 
 
+def test_add_to_project_finds_what_is_declared_without_comparing_components(tmp_path, monkeypatch):
+    """Hundreds of retrieved profiles: each is looked up once, never compared with the others."""
+    compared = []
+
+    def counted(self, other):
+        compared.append(1)
+        return self is other
+
+    monkeypatch.setattr(PermissionContainer, "__eq__", counted)
+    components = tuple(
+        PermissionContainer(kind=Kind.PERMISSION_SET, name=f"S{i}", label="x") for i in range(200)
+    )
+    declared = "".join(f'[permission_sets.S{i}]\nlabel = "x"\n' for i in range(0, 200, 2))
+    (tmp_path / "apionly.toml").write_text(declared)
+    converted, skipped = add_to_project(
+        tmp_path / "apionly.toml", components, api_version="62.0", origin="org"
+    )
+    assert skipped == tuple(f"PermissionSet S{i}" for i in range(0, 200, 2))
+    assert converted.text.count("[permission_sets.") == 100
+    assert len(compared) < len(components)
+
+
 # --- against the local org -----------------------------------------------------------------------
 
 

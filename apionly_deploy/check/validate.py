@@ -15,8 +15,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from apionly_deploy.check import schema
-from apionly_deploy.check.discover import Skipped, Target, VersionFinder, discover
+from apionly_deploy.check import schema, workers
+from apionly_deploy.check.discover import Skipped, VersionFinder, discover
 from apionly_deploy.check.entry_rules import ENTRY_KEYS, model_entry_findings
 from apionly_deploy.check.entry_xml import EntryPlan, entry_plan, xml_entry_findings
 from apionly_deploy.check.rules import RULES, Finding, Rule, Severity, make, worst
@@ -30,6 +30,15 @@ from apionly_deploy.model.parse import kind_of_root
 from apionly_deploy.model.xmldoc import MAX_DOCUMENT_BYTES, parse_bytes
 from apionly_deploy.model.xmlread import line_of, namespace_prefix
 
+#: A file to check: its path, whether the user named it, its API version (None: the newest).
+FileTask = tuple[Path, bool, str | None]
+#: Input below which one process is as fast as starting workers (two cores cross over at
+#: 12-25 MB: ``benchmarks/bench_validate.py --crossover``, BENCHMARKS.md).
+PARALLEL_MIN_BYTES = 16_000_000
+#: Work handed to a worker at a time: big enough that handing it over costs little, small
+#: enough that the workers finish together.
+CHUNK_BYTES = 250_000
+
 __all__ = [
     "RULES",
     "Finding",
@@ -39,6 +48,7 @@ __all__ = [
     "sort_findings",
     "validate_bytes",
     "validate_components",
+    "validate_files",
     "validate_paths",
     "validate_rendered",
     "worst",
@@ -202,21 +212,65 @@ def _read(path: Path) -> bytes | Finding:
         return make("AO001", source, 0, f"cannot read: {exc.strerror}", hint="Check the path.")
 
 
-def validate_paths(paths: Sequence[Path], *, api_version: str | None = None) -> list[Finding]:
-    """Check files and folders (source or mdapi layout); ``api_version`` overrides detection."""
+def validate_paths(
+    paths: Sequence[Path],
+    *,
+    api_version: str | None = None,
+    jobs: int = 1,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+) -> list[Finding]:
+    """Check files and folders (source or mdapi layout); ``api_version`` overrides detection.
+
+    With ``jobs`` > 1 and at least ``parallel_min_bytes`` of files, that many processes share
+    the files; the findings are the same, in the same order.
+    """
     versions = VersionFinder(api_version)
     findings: list[Finding] = []
+    files: list[FileTask] = []
     for item in discover(paths):
         if isinstance(item, Skipped):
             findings.append(make("AO002", str(item.path), 0, "not permission metadata; skipped"))
             continue
-        findings += _validate_target(item, versions)
+        files.append((item.path, item.explicit, versions.for_file(item.path)))
+    chunks = _chunks(files, jobs=jobs, min_bytes=parallel_min_bytes)
+    if chunks is None:
+        findings += validate_files(files)
+    else:
+        for chunk_findings in workers.map_in_processes(validate_files, chunks, jobs=jobs):
+            findings += chunk_findings
     return sort_findings(findings)
 
 
-def _validate_target(target: Target, versions: VersionFinder) -> list[Finding]:
-    source = str(target.path)
-    data = _read(target.path)
+def _chunks(files: list[FileTask], *, jobs: int, min_bytes: int) -> list[list[FileTask]] | None:
+    """Return the files in chunks for worker processes, or None when one process is faster."""
+    if jobs < 2 or len(files) < 2:
+        return None
+    sizes = [_size(path) for path, _, _ in files]
+    total = sum(sizes)
+    if total < min_bytes:
+        return None
+    chunk = max(min(CHUNK_BYTES, total // (jobs * 4)), 1)
+    return workers.chunks_of(files, sizes, chunk_bytes=chunk)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported by the worker that reads it
+
+
+def validate_files(files: Sequence[FileTask]) -> list[Finding]:
+    """Check each ``(path, named by the user, API version)``; the findings in file order."""
+    findings: list[Finding] = []
+    for path, explicit, api_version in files:
+        findings += _validate_file(path, explicit=explicit, api_version=api_version)
+    return findings
+
+
+def _validate_file(path: Path, *, explicit: bool, api_version: str | None) -> list[Finding]:
+    source = str(path)
+    data = _read(path)
     if isinstance(data, Finding):
         return [data]
     try:
@@ -227,9 +281,9 @@ def _validate_target(target: Target, versions: VersionFinder) -> list[Finding]:
         root,
         data=data,
         source=source,
-        name=names.component_name(target.path.name),
-        api_version=versions.for_file(target.path),
-        explicit=target.explicit,
+        name=names.component_name(path.name),
+        api_version=api_version,
+        explicit=explicit,
     )
 
 

@@ -11,7 +11,7 @@ import click
 
 from apionly_deploy.errors import ExitCode
 from apionly_deploy.report import deploy as report
-from apionly_deploy.report import deploy_ci
+from apionly_deploy.report import deploy_ci, locations
 from apionly_deploy.salesforce.deploy import Outcome, Payload, overall_exit_code
 from apionly_deploy.salesforce.metadata_api import DeployResult
 
@@ -96,17 +96,17 @@ class Progress:
         return f"[{org}] {text}" if self.prefix else text
 
 
-def locator(payload: Payload | None) -> report.Locate:
+def locator(payload: Payload | None) -> locations.Locate:
     """Return how failures are located: the project file, a --metadata-dir's files, zip paths."""
     if payload is not None and payload.root is not None:
-        return report.plain_location(payload.root)
+        return locations.plain_location(payload.root)
     if payload is not None and payload.project_dir is not None:
         source = Path(payload.source)
         try:
-            return report.project_location(source, source.read_text(encoding="utf-8"))
+            return locations.project_location(source, source.read_text(encoding="utf-8"))
         except OSError:
             pass
-    return report.plain_location()
+    return locations.plain_location()
 
 
 def emit(
@@ -140,7 +140,7 @@ def emit(
 
 
 def _github(
-    outcomes: Sequence[Outcome], locate: report.Locate, *, annotations_to_stderr: bool
+    outcomes: Sequence[Outcome], locate: locations.Locate, *, annotations_to_stderr: bool
 ) -> None:
     annotations = deploy_ci.github_annotations(outcomes, locate=locate)
     if annotations:

@@ -57,6 +57,14 @@ PROJECT_FILE = "apionly.toml"
     metavar="NN.0",
     help="API version of the files [default: from package.xml or sfdx-project.json].",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processes that share the files when there are enough of them to pay (16 MB and "
+    "more); 1 for one process [default: the cores available].",
+)
 def validate(
     project_dir: Path | None,
     paths: tuple[Path, ...],
@@ -64,6 +72,7 @@ def validate(
     as_json: bool,
     fail_on: str,
     api_version: str | None,
+    jobs: int | None,
 ) -> None:
     """Check Profiles, Permission Sets, Muting Permission Sets and Groups offline.
 
@@ -98,7 +107,10 @@ def validate(
                 "to validate files"
             )
     if paths:
-        findings += validate_paths(list(paths), api_version=api_version)
+        from apionly_deploy.check.workers import available_cores
+
+        jobs = jobs or available_cores()
+        findings += validate_paths(list(paths), api_version=api_version, jobs=jobs)
         checked += [str(p) for p in permission_files(list(paths))]
     if as_json:
         click.echo(format_json_document(findings, checked=checked), nl=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from apionly_deploy.check import knowledge
 from apionly_deploy.model.components import API_USER_ONLY, Component, Kind, PermissionContainer
@@ -57,11 +58,17 @@ def api_only_refusal(user_license: str) -> bool | None:
 
 def column_of(xml: bytes, line: int, tag: str) -> int:
     """Return the 1-based column of ``<tag`` on ``line`` (1 when it cannot be found)."""
-    lines = xml.split(b"\n")
+    lines = _lines(xml)
     if not 0 < line <= len(lines):
         return 1
     found = lines[line - 1].find(b"<" + tag.encode())
     return found + 1 if found >= 0 else 1
+
+
+@lru_cache(maxsize=4)
+def _lines(xml: bytes) -> list[bytes]:
+    """Split a file once, not once per failure: a first deploy can fail on every entry."""
+    return xml.split(b"\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +210,7 @@ def _license_problems(
 
 
 def _line_of(xml: bytes, tag: str) -> int:
-    for number, text in enumerate(xml.split(b"\n"), start=1):
+    for number, text in enumerate(_lines(xml), start=1):
         if b"<" + tag.encode() + b">" in text:
             return number
     return 1
@@ -251,7 +258,7 @@ def check_group(component: Component, xml: bytes, org: OrgFacts) -> list[Problem
 
 def _line_of_text(xml: bytes, tag: str, text: str) -> int:
     needle = f"<{tag}>{text}</{tag}>".encode()
-    for number, line in enumerate(xml.split(b"\n"), start=1):
+    for number, line in enumerate(_lines(xml), start=1):
         if needle in line:
             return number
     return 1

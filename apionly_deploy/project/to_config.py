@@ -278,7 +278,9 @@ def add_to_project(
         for name in existing.get(table, {})
     }
     new = tuple(c for c in components if (c.kind, c.name.lower()) not in declared)
-    skipped = tuple(f"{c.kind} {c.name}" for c in components if c not in new)
+    skipped = tuple(
+        f"{c.kind} {c.name}" for c in components if (c.kind, c.name.lower()) in declared
+    )
     converted = to_config(new)
     if not new:
         return converted, skipped

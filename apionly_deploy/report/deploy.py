@@ -6,83 +6,15 @@ Every component failure reads ``file:line:col  problem`` so editors and CI logs 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from apionly_deploy.report.locations import Locate, plain_location, position
 from apionly_deploy.salesforce.deploy.runner import Outcome, Verb, overall_exit_code, resume_command
 from apionly_deploy.salesforce.metadata_api import DeployMessage, DeployResult, DeployStatus
 
-Locate = Callable[[DeployMessage], tuple[str, int | None, int | None]]
 JSON_VERSION = 1
-
-
-def plain_location(root: Path | None = None) -> Locate:
-    """Return a locator that puts ``root`` (a --metadata-dir) in front of the zip path."""
-
-    def locate(message: DeployMessage) -> tuple[str, int | None, int | None]:
-        name = message.file_name or message.full_name
-        path = (root / name).as_posix() if root is not None and message.file_name else name
-        return path, message.line, message.column
-
-    return locate
-
-
-_TABLES = {
-    "PermissionSet": "permission_sets",
-    "Profile": "profiles",
-    "PermissionSetGroup": "permission_set_groups",
-    "MutingPermissionSet": "muting_permission_sets",
-}
-_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
-
-
-def project_location(path: Path, text: str) -> Locate:
-    """Return a locator that points failures at the project file's table (and the named entry).
-
-    Salesforce reports lines of the rendered XML; the user edits ``apionly.toml``. A problem
-    naming an identifier (``Unknown user permission: ViewAllDat``) lands on the line using it.
-    """
-    from apionly_deploy.project.config import locate as toml_line
-
-    lines = text.splitlines()
-    fallback = plain_location()
-
-    def locate(message: DeployMessage) -> tuple[str, int | None, int | None]:
-        table = _TABLES.get(message.component_type)
-        start = toml_line(text, (table, message.full_name)) if table else None
-        if start is None:
-            return fallback(message)
-        line, column = _token_position(lines, start, message.problem or "")
-        return str(path), line, column
-
-    return locate
-
-
-def _token_position(lines: list[str], start: int, problem: str) -> tuple[int, int]:
-    tokens = [
-        t
-        for t in _IDENTIFIER.findall(problem)
-        if any(c.isupper() for c in t[1:]) or "_" in t or "." in t
-    ]
-    for number in range(start, len(lines)):
-        text = lines[number]
-        if text.lstrip().startswith("["):
-            break
-        for token in tokens:
-            match = re.search(rf"(?<![\w.]){re.escape(token)}(?![\w])", text)
-            if match:
-                return number + 1, match.start() + 1
-    return start, 1
-
-
-def position(message: DeployMessage, locate: Locate) -> str:
-    """Return ``file:line:col`` (line and column only when the org gave them)."""
-    path, line, column = locate(message)
-    if line is None:
-        return path
-    return f"{path}:{line}:{column or 1}"
 
 
 # --- text -----------------------------------------------------------------------------------

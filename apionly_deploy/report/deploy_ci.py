@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from apionly_deploy.report.deploy import Locate, plain_location, position, rolled_back
+from apionly_deploy.report.deploy import rolled_back
+from apionly_deploy.report.locations import Locate, plain_location, position
 from apionly_deploy.salesforce.deploy.runner import Outcome
 from apionly_deploy.salesforce.metadata_api import DeployStatus
 
