@@ -6,6 +6,7 @@ SOURCES.md) goes through the project file and back; then one hand-made file per 
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -202,3 +203,13 @@ def test_what_no_key_can_hold_is_refused_by_name() -> None:
 
 def _fields(component: PermissionContainer) -> dict[str, object]:
     return {f: getattr(component, f) for f in component.__dataclass_fields__}
+
+
+@pytest.mark.parametrize("name", ["bad tag", "x><injected/><y", "ns:prefixed", "1digit", ""])
+def test_element_names_in_the_project_file_cannot_inject_markup(tmp_path: Path, name: str) -> None:
+    """A name under ``other`` becomes a tag: anything but an XML name is a config error."""
+    from apionly_deploy.errors import ConfigError
+
+    text = f'[permission_sets.X]\nlabel = "X"\nother = {{ {json.dumps(name)} = ["v"] }}\n'
+    with pytest.raises(ConfigError, match="is not an XML element name"):
+        load_tables(tmp_path, text)

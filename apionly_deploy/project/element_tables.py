@@ -9,6 +9,7 @@ is refused by name (``Unrepresentable``), so nothing is ever dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ KeyPath = tuple[str, ...]
 Record = dict[str, Any]
 
 APP_WORDS = ("visible", "default", "hidden")
+#: What an element name in a record or under ``other`` may be (an XML name, without prefix).
+_ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _FLAG_CHILDREN = frozenset({"enabled", "visible", "default"})
 
 
@@ -104,6 +107,12 @@ def _read_other(src: SourceFile, path: KeyPath, value: Any) -> list[Node]:
 
 def _record_node(src: SourceFile, path: KeyPath, tag: str, value: Any) -> Node:
     line = src.line(path)
+    if not _ELEMENT_NAME.match(tag):  # rendered as a tag: never let a name inject markup
+        raise src.error(
+            path,
+            f"{tag!r} is not an XML element name",
+            "use the element's Salesforce name (letters, digits, _)",
+        )
     if isinstance(value, str):
         return Node(tag, value, line=line)
     if not isinstance(value, Mapping):
