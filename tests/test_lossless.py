@@ -213,3 +213,14 @@ def test_element_names_in_the_project_file_cannot_inject_markup(tmp_path: Path, 
     text = f'[permission_sets.X]\nlabel = "X"\nother = {{ {json.dumps(name)} = ["v"] }}\n'
     with pytest.raises(ConfigError, match="is not an XML element name"):
         load_tables(tmp_path, text)
+
+
+def test_a_flag_that_is_no_boolean_is_kept_verbatim(tmp_path: Path) -> None:
+    """``<enabled>yes</enabled>`` is not false: it goes under ``other`` as the file says it."""
+    body = "<flowAccesses><enabled>yes</enabled><flow>F</flow></flowAccesses><label>X</label>"
+    original = parse_component_bytes(doc("PermissionSet", body), name="X")
+    converted = to_config([original])
+    assert converted.verbatim == ("PermissionSet X: flowAccesses",)
+    loaded = load_tables(tmp_path, converted.text)[(Kind.PERMISSION_SET, "X")]
+    assert isinstance(loaded, PermissionContainer)
+    assert loaded.extras[0].children[0] == Node("enabled", "yes")

@@ -27,6 +27,7 @@ APP_WORDS = ("visible", "default", "hidden")
 #: What an element name in a record or under ``other`` may be (an XML name, without prefix).
 _ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _FLAG_CHILDREN = frozenset({"enabled", "visible", "default"})
+_BOOLEANS = frozenset({"true", "false", "1", "0"})
 
 
 class Unrepresentable(ValueError):
@@ -301,7 +302,9 @@ def _canonical(node: Node) -> Node:
     """Return a short-form entry as its form writes it: children in name order, flags as
     ``true``/``false`` (``True`` and ``1`` read as Salesforce reads them)."""
     children = [
-        Node(c.tag, _text(truth(c.text))) if c.tag in _FLAG_CHILDREN else Node(c.tag, c.text)
+        Node(c.tag, _text(truth(c.text)))
+        if c.tag in _FLAG_CHILDREN and (c.text or "").strip().lower() in _BOOLEANS
+        else Node(c.tag, c.text)  # anything else stays as it is: no short form holds it
         for c in node.children
     ]
     return _sorted(node.tag, children, node.line)
