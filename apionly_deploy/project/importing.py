@@ -10,7 +10,6 @@ atomically, or not at all.
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from apionly_deploy.model.xmlread import line_of
 from apionly_deploy.project.config import DEFAULT_API_VERSION, KIND_TABLES, PROJECT_FILE
 from apionly_deploy.project.to_config import Converted, key, to_config
 
-_CAPITALISED = re.compile(r">\s*(True|False|TRUE|FALSE)\s*<")
+_CAPITALISED = frozenset({"True", "False", "TRUE", "FALSE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +116,7 @@ def _read(path: Path, warnings: list[str]) -> Component:
     except XmlError as exc:
         raise ContentError(f"{exc}; nothing was written") from None
     warnings += _stray_text(root, path)
-    warnings += _capitalised(path)
+    warnings += _capitalised(root, path)
     if isinstance(component, PermissionContainer):
         component = _last_of_repeats(component, path, warnings)
     return component
@@ -135,12 +134,13 @@ def _stray_text(root: etree._Element, path: Path) -> Iterator[str]:
             yield f"{path}:{line_of(element)}: stray text after <{local_name(element)}> ignored"
 
 
-def _capitalised(path: Path) -> Iterator[str]:
-    data = path.read_bytes().decode("utf-8", errors="replace")
-    for number, line in enumerate(data.splitlines(), start=1):
-        for match in _CAPITALISED.finditer(line):
-            value = match.group(1)
-            yield f"{path}:{number}: {value} read as {value.lower()} (Salesforce writes it so)"
+def _capitalised(root: etree._Element, path: Path) -> Iterator[str]:
+    """Warn about True/False, which Salesforce reads but never writes."""
+    for element in root.iter():
+        value = (element.text or "").strip() if isinstance(element.tag, str) else ""
+        if value in _CAPITALISED and not len(element):
+            where = f"{path}:{line_of(element)}"
+            yield f"{where}: {value} read as {value.lower()} (Salesforce writes it so)"
 
 
 def _last_of_repeats(
