@@ -11,18 +11,15 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from apionly_deploy.project.config import KIND_TABLES
 from apionly_deploy.salesforce.metadata_api import DeployMessage
 
 Locate = Callable[[DeployMessage], tuple[str, int | None, int | None]]
 #: Word -> (1-based line, 1-based column) of its first use in a table.
 Positions = dict[str, tuple[int, int]]
 
-_TABLES = {
-    "PermissionSet": "permission_sets",
-    "Profile": "profiles",
-    "PermissionSetGroup": "permission_set_groups",
-    "MutingPermissionSet": "muting_permission_sets",
-}
+#: Metadata type -> its table in the project file.
+_TABLES = {kind.value: table for kind, table in KIND_TABLES.items()}
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
 #: A run of word characters and dots not preceded by either: where a name can start.
 _RUN = re.compile(r"(?<![\w.])[\w.]+")
