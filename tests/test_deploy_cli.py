@@ -177,6 +177,13 @@ def test_one_line_errors(env_org, tmp_path, args, code, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("value", "message"), [("nan", "not NaN"), ("inf", "inf is not in")])
+def test_wait_must_be_a_finite_number(tmp_path, value, message):
+    result = invoke("deploy", "resume", "-o", "env", "-p", str(tmp_path), "--wait", value)
+    assert result.exit_code == 2
+    assert "Error: Invalid value for '--wait': " in result.stderr and message in result.stderr
+
+
 def test_zip_and_metadata_dir_together_is_a_usage_error(tmp_path):
     folder = metadata_dir(tmp_path, "Good")
     (tmp_path / "x.zip").write_bytes(b"")

@@ -24,15 +24,26 @@ if TYPE_CHECKING:
 TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg")
 
 
+#: The longest --wait: a week, in minutes.
+MAX_WAIT = 7 * 24 * 60.0
+
+
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes every range comparison
+        raise click.BadParameter("expected a number of minutes, not NaN")
+    return value
+
+
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         project_option(),
         click.option("-o", "--target-org", "orgs", multiple=True, required=True, metavar="ORG",
                      help="Org from [orgs.NAME], 'local' (built-in emulator) or 'env' "
                           "(APIONLY_* variables). Repeat to deploy to several orgs at once."),
-        click.option("--wait", "wait_minutes", type=click.FloatRange(min=0), default=33.0,
-                     show_default=True, metavar="MIN", help="Give up following after MIN minutes "
-                     "(exit 4; the deploy goes on in the org)."),
+        click.option("--wait", "wait_minutes", type=click.FloatRange(min=0, max=MAX_WAIT),
+                     default=33.0, callback=_a_number, show_default=True, metavar="MIN",
+                     help="Give up after MIN minutes in all (exit 4; the deploy goes on in the "
+                          "org)."),
         click.option("--poll-interval", default="0.2:2", show_default=True, metavar="FIRST[:MAX]",
                      envvar="APIONLY_POLL_INTERVAL", show_envvar=True,
                      help="Seconds between status checks: the first, growing 1.5x up to MAX."),

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from apionly_deploy.errors import ConfigError
+from apionly_deploy.model.text import one_line
 from apionly_deploy.project import toml_fast
 from apionly_deploy.project.toml_lines import LineIndex, line_index
 
@@ -93,13 +94,6 @@ class Project:
     def users(self) -> Mapping[str, Mapping[str, Any]]:
         """Return the ``[users."NAME"]`` tables."""
         return self.table("users")
-
-
-def one_line(text: str) -> str:
-    """Escape control characters so a message stays on one line, whatever the input held."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in text
-    )
 
 
 def _quote_key(key: str) -> str:

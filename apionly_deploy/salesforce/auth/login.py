@@ -38,17 +38,22 @@ class OrgSession:
 
 
 def http_for(
-    org: OrgConfig, *, verify: bool | str | None = None, timeout: float | None = None
+    org: OrgConfig,
+    *,
+    verify: bool | str | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
 ) -> Http:
     """Return the HTTP client for ``org``, trusting its own CA when it names one.
 
-    ``timeout`` caps how long one answer may take (seconds; connecting takes at most 15).
+    ``timeout`` caps how long one answer may take (seconds; connecting takes at most 15);
+    ``deadline`` (``time.monotonic()``) is when every exchange must be over.
     """
     if verify is None:
         verify = str(org.ca_cert) if org.ca_cert is not None else True
     if timeout is None:
-        return Http(verify=verify)
-    return Http(verify=verify, timeout=(min(15.0, timeout), timeout))
+        return Http(verify=verify, deadline=deadline)
+    return Http(verify=verify, timeout=(min(15.0, timeout), timeout), deadline=deadline)
 
 
 def login(

@@ -24,6 +24,7 @@ from apionly_deploy.errors import (
     ExitCode,
     NetworkError,
     RemoteError,
+    ResponseTooLarge,
     ServerError,
     SoapFault,
 )
@@ -143,7 +144,7 @@ class TargetRun:
         taken it, and only the org's Deployment Status page can tell (there is no job id)."""
         try:
             yield
-        except (NetworkError, ServerError) as exc:
+        except (NetworkError, ServerError, DeployTimeout, ResponseTooLarge) as exc:
             if isinstance(exc, ServerError) and (exc.status or 0) < 500:
                 raise
             exc.args = (
@@ -262,6 +263,8 @@ class Plan:
     wait: float = DEFAULT_WAIT
     api_version: str | None = None
     environ: Mapping[str, str] | None = None
+    #: ``time.monotonic()`` when the command began: ``wait`` bounds everything from there.
+    started: float = field(default_factory=time.monotonic)
 
 
 def run_target(org: OrgConfig, action: Action, plan: Plan, hooks: Hooks) -> Outcome:
@@ -269,7 +272,7 @@ def run_target(org: OrgConfig, action: Action, plan: Plan, hooks: Hooks) -> Outc
     store = JobStore(plan.project_dir)
     try:
         with connect(org, project_dir=plan.project_dir, api_version=plan.api_version,
-                     environ=plan.environ) as conn:  # fmt: skip
+                     environ=plan.environ, deadline=plan.started + plan.wait) as conn:  # fmt: skip
             run = TargetRun(conn, store=store, hooks=hooks, wait=plan.wait,
                             project_dir=plan.project_dir)  # fmt: skip
             return action(run)
