@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from apionly_deploy.errors import AuthError, ConfigError, ServerError
+from apionly_deploy.fileio import read_limited
 from apionly_deploy.salesforce.auth.orgs import Flow, OrgConfig, warn_if_exposed
 from apionly_deploy.salesforce.metadata_api import Http, check_url, envelopes, soap
 
@@ -25,6 +26,8 @@ JWT_LIFETIME = 180  # seconds; Salesforce accepts at most 3 minutes
 #: The client id the Salesforce CLI stores in auth URLs that have none of their own.
 SFDX_DEFAULT_CLIENT_ID = "PlatformCLI"
 DEFAULT_SOAP_VERSION = "62.0"
+#: A key or secret file is a few KB; more is not one.
+SECRET_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +217,7 @@ def _read_key(path: Path | None) -> bytes:
         raise ConfigError("JWT login needs key_file (the connected app's private key, PEM)")
     warn_if_exposed(path, "JWT key file")
     try:
-        return path.read_bytes()
+        return read_limited(path, SECRET_FILE_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot read the JWT key file {path}: {exc.strerror}") from None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from apionly_deploy.errors import AuthError, ConfigError
+from apionly_deploy.fileio import read_limited
 from apionly_deploy.project.config import did_you_mean
 from apionly_deploy.salesforce.metadata_api import check_url
 
@@ -94,9 +95,10 @@ class Secret:
         if self.file is not None:
             warn_if_exposed(self.file, "secret file")
             try:
-                return self.file.read_text(encoding="utf-8").strip()
+                data = read_limited(self.file, 1024 * 1024)
             except OSError as exc:
                 raise ConfigError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+            return data.decode("utf-8", errors="replace").strip()
         return environ.get(self.env) or None if self.env else None
 
 

@@ -22,11 +22,12 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from apionly_deploy.errors import ConfigError
-from apionly_deploy.fileio import write_atomic
+from apionly_deploy.fileio import read_limited, write_atomic
 
 STATE_DIR = ".apionly"
 JOBS_FILE = "deploys.json"
 KEEP = 100  # most recent jobs kept
+MAX_JOBS_BYTES = 4 * 1024 * 1024  # 100 jobs take about 30 KB
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class JobStore:
     def jobs(self) -> list[Job]:
         """Return the recorded jobs, oldest first."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_limited(self.path, MAX_JOBS_BYTES))
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
