@@ -96,6 +96,18 @@ class JobStore:
             document = {"version": 1, "jobs": [asdict(j) for j in jobs]}
             write_atomic(self.path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
 
+    def check(self) -> None:
+        """Raise ConfigError unless the job file can be read and updated (before an upload)."""
+        self.jobs()
+        try:
+            with file_lock(self.path.with_name(self.path.name + ".lock")):
+                pass
+        except OSError as exc:
+            raise ConfigError(
+                f"{self.path.parent}: cannot record deploy jobs there ({exc.strerror}); "
+                "make it writable"
+            ) from None
+
     def record(self, job: Job) -> None:
         """Add ``job`` (replacing an entry with the same id)."""
         self._update(lambda jobs: [*(j for j in jobs if j.id != job.id), job])

@@ -19,6 +19,7 @@ from pathlib import Path
 from apionly_deploy.errors import (
     ApionlyError,
     AuthError,
+    ConfigError,
     DeployTimeout,
     Detached,
     ExitCode,
@@ -126,16 +127,23 @@ class TargetRun:
     def start(self, payload: Payload, options: DeployOptions, *, detach: bool) -> Outcome:
         """Upload once, record the job, then follow it (unless ``detach``)."""
         verb = Verb.VALIDATE if options.check_only else Verb.START
+        self.store.check()  # a job id the store cannot take would be lost after the upload
         with self._submitting():
             job = self.conn.client().deploy(payload.zip_bytes, options)  # never resent
-        self._record(job.id, "validate" if options.check_only else "deploy", options.check_only)
+        lost = self._record(job.id, "validate" if options.check_only else "deploy",
+                            options.check_only)  # fmt: skip
+        if lost is not None:
+            return self._lost_track(verb, job.id, lost)
         return self._outcome(verb, job.id, detach, components=payload.components)
 
     def quick(self, validation_id: str, *, detach: bool) -> Outcome:
         """Deploy a recent validation without running its tests again."""
+        self.store.check()
         with self._submitting():
             job_id = self.conn.client().deploy_recent_validation(validation_id)  # never resent
-        self._record(job_id, "quick", False)
+        lost = self._record(job_id, "quick", False)
+        if lost is not None:
+            return self._lost_track(Verb.QUICK, job_id, lost)
         return self._outcome(Verb.QUICK, job_id, detach)
 
     @contextlib.contextmanager
@@ -170,11 +178,20 @@ class TargetRun:
         self.hooks.event(self.org, f"cancel of {job_id} requested")
         return self._follow(Verb.CANCEL, job_id)
 
-    def _record(self, job_id: str, kind: str, check_only: bool) -> None:
+    def _record(self, job_id: str, kind: str, check_only: bool) -> RemoteError | None:
+        """Record the job; return the error naming it and its resume command if that fails."""
         job = Job(id=job_id, org=self.org, kind=kind, check_only=check_only, started=now_utc(),
                   instance_url=self.conn.session.instance_url)  # fmt: skip
-        self.store.record(job)
+        try:
+            self.store.record(job)
+        except (OSError, ConfigError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            return RemoteError(
+                f"{kind} {job_id} started on {self.org} but could not be recorded in "
+                f"{self.store.path} ({reason}); follow it with: {self._resume(job_id)}"
+            )
         self.hooks.event(self.org, f"{kind} {job_id} started")
+        return None
 
     def _outcome(
         self, verb: Verb, job_id: str, detach: bool, *, components: int | None = None
@@ -247,8 +264,11 @@ class TargetRun:
         return resume_command(self.org, job_id, self.project_dir)
 
     def _set_status(self, job_id: str, result: DeployResult) -> None:
-        if self.store.find(job_id) is not None:
-            self.store.set_status(job_id, result.status.value)
+        try:
+            if self.store.find(job_id) is not None:
+                self.store.set_status(job_id, result.status.value)
+        except (OSError, ConfigError) as exc:  # the outcome is known; only the note is lost
+            self.hooks.event(self.org, f"could not note the status of {job_id}: {exc}")
 
 
 Action = Callable[[TargetRun], Outcome]
