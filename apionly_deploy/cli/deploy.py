@@ -107,7 +107,17 @@ def validate_command(**kwargs: Any) -> None:
 
 
 def _job_option(help_text: str) -> Callable[..., Any]:
-    return click.option("-i", "--job-id", metavar="ID", help=help_text)
+    return click.option("-i", "--job-id", metavar="ID", help=help_text, callback=_an_id)
+
+
+def _an_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from apionly_deploy.model.text import is_salesforce_id, one_line
+
+    if value is not None and not is_salesforce_id(value):
+        raise click.BadParameter(
+            f"{one_line(value)[:60]!r} is not a Salesforce id (15 or 18 letters and digits)"
+        )
+    return value
 
 
 @deploy.command("quick")

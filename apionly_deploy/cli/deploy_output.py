@@ -10,6 +10,7 @@ from typing import TextIO
 import click
 
 from apionly_deploy.errors import ExitCode
+from apionly_deploy.model.text import one_line, safe_lines
 from apionly_deploy.report import deploy as report
 from apionly_deploy.report import deploy_ci
 from apionly_deploy.salesforce.deploy import Outcome, Payload, overall_exit_code
@@ -33,14 +34,14 @@ class Progress:
         if self._line_open:
             self.stream.write("\r\x1b[2K")
             self._line_open = False
-        self.stream.write(text + "\n")
+        self.stream.write(one_line(text) + "\n")
         self.stream.flush()
 
     def status(self, org: str, result: DeployResult) -> None:
         """Show one poll's answer."""
         line = self._describe(org, result)
         if self.live:
-            self.stream.write(f"\r\x1b[2K{line}")
+            self.stream.write(f"\r\x1b[2K{one_line(line)}")
             self.stream.flush()
             self._line_open = True
             return
@@ -107,10 +108,11 @@ def emit(outcomes: Sequence[Outcome], *, payload: Payload | None, project_dir: P
         raise single_error
     if not as_json:
         for outcome in outcomes:
-            click.echo(report.text_summary(outcome, locate=locate, project_dir=project_dir))
+            text = report.text_summary(outcome, locate=locate, project_dir=project_dir)
+            click.echo(safe_lines(text))
         if len(outcomes) > 1:
             click.echo("")
-            click.echo(report.summary_table(outcomes))
+            click.echo(safe_lines(report.summary_table(outcomes)))
     return overall_exit_code(outcomes)
 
 

@@ -14,6 +14,7 @@ import click
 
 from apionly_deploy import __version__
 from apionly_deploy.errors import ApionlyError, ExitCode
+from apionly_deploy.model.text import safe_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +48,7 @@ class ApionlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ApionlyError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {safe_lines(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)

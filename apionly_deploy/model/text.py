@@ -12,6 +12,15 @@ import re
 _COMMAND_AT_LINE_START = re.compile(r"^(\s*)::", re.MULTILINE)
 
 
+#: A Salesforce record or job id: 15 case-sensitive or 18 case-safe letters and digits.
+SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+
+
+def is_salesforce_id(text: str) -> bool:
+    """Return True when ``text`` has the shape of a Salesforce id."""
+    return SALESFORCE_ID.fullmatch(text) is not None
+
+
 def _escape(ch: str) -> str:
     return ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode()
 

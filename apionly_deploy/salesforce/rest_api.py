@@ -90,8 +90,8 @@ def error_from(status: int, payload: Any, *, what: str) -> RestApiError | RestRe
     first = payload[0] if isinstance(payload, list) and payload else payload
     if not isinstance(first, dict):
         first = {}
-    code = str(first.get("errorCode") or first.get("error") or f"HTTP_{status}")
-    message = str(first.get("message") or first.get("error_description") or "no message")
+    code = one_line(str(first.get("errorCode") or first.get("error") or f"HTTP_{status}"))
+    message = one_line(str(first.get("message") or first.get("error_description") or "no message"))
     fields = tuple(str(f) for f in first.get("fields") or ())
     if code in _REMOTE_CODES:
         return RestRemoteError(code, f"{what}: {message}", status=status)

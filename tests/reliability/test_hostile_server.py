@@ -166,3 +166,49 @@ def test_wait_bounds_the_whole_command_against_a_trickling_server(tmp_path, fold
     assert done.returncode == 4, done.stderr
     assert "0Af000000000001AAA" in done.stderr
     assert "deploy resume" in done.stderr and "--job-id 0Af000000000001AAA" in done.stderr
+
+
+INJECTED = "0Af000000000001AAA\n::error file=README.md,line=1::pwned"
+
+
+def test_an_injected_job_id_never_reaches_the_log_as_a_workflow_command(tmp_path, folder):
+    def script(request: Request) -> Reply:
+        body = deploy_answer().replace(b"0Af000000000001AAA", INJECTED.encode())
+        return Reply(200, body)
+
+    with hostile_server(script) as org:
+        env = {**session_env(org.url), "GITHUB_ACTIONS": "true"}
+        result = Cli(env)(*deploy_args(tmp_path, folder))
+    assert result.exit_code == 4, result.output
+    assert "not a Salesforce id" in result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    assert not [line for line in lines if line.lstrip().startswith("::error file=README")]
+
+
+def test_an_oauth_error_description_stays_on_one_line(tmp_path, folder):
+    def script(request: Request) -> Reply:
+        body = b'{"error": "invalid_grant", "error_description": "no\\n::error::x\\u001b[2J"}'
+        return Reply(400, body, {"Content-Type": "application/json"})
+
+    with hostile_server(script) as login:
+        result = Cli(token_env(login.url))(*deploy_args(tmp_path, folder))
+    assert result.exit_code == 3, result.output
+    assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
+    assert "refused: invalid_grant: no\\n::error::x\\x1b[2J" in result.stderr
+
+
+def test_a_job_id_with_control_characters_is_a_usage_error(tmp_path):
+    result = Cli({})("deploy", "report", "-p", str(tmp_path), "-o", "env", "--job-id",
+                     "0Af\n::error::x\x1b")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "is not a Salesforce id" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_the_resume_command_quotes_what_it_prints(tmp_path):
+    from apionly_deploy.salesforce.deploy.runner import resume_command
+
+    command = resume_command("uat", "0Af000000000001AAA", tmp_path / "my project; rm -rf ~")
+    assert command == (
+        f"apionly-deploy deploy resume -p '{tmp_path}/my project; rm -rf ~' -o uat "
+        "--job-id 0Af000000000001AAA"
+    )

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from apionly_deploy.errors import AuthError, ConfigError, ServerError
 from apionly_deploy.fileio import read_limited
+from apionly_deploy.model.text import one_line
 from apionly_deploy.salesforce.auth.orgs import Flow, OrgConfig, warn_if_exposed
 from apionly_deploy.salesforce.metadata_api import Http, check_url, envelopes, soap
 
@@ -137,9 +138,9 @@ def _oauth(org: OrgConfig, http: Http, url: str, form: dict[str, str]) -> OrgSes
 def parse_token_response(payload: Mapping[str, Any], *, flow: str, host: str) -> tuple[str, str]:
     """Return ``(instance_url, access_token)`` from an OAuth token response, or raise AuthError."""
     if "error" in payload:
-        description = payload.get("error_description") or ""
+        description = one_line(str(payload.get("error_description") or ""))
         raise AuthError(
-            f"{flow} login to {host} refused: {payload['error']}"
+            f"{flow} login to {host} refused: {one_line(str(payload['error']))}"
             + (f": {description}" if description else "")
         )
     access, instance = payload.get("access_token"), payload.get("instance_url")

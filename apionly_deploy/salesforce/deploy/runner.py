@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shlex
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -104,8 +105,11 @@ class Hooks:
 
 def resume_command(org: str, job_id: str, project_dir: Path | None) -> str:
     """Return the command line that follows ``job_id`` again."""
-    project = f" -p {project_dir}" if project_dir and project_dir != Path() else ""
-    return f"apionly-deploy deploy resume{project} -o {org} --job-id {job_id}"
+    project = (
+        f" -p {shlex.quote(str(project_dir))}" if project_dir and project_dir != Path() else ""
+    )
+    org_and_id = f"-o {shlex.quote(org)} --job-id {shlex.quote(job_id)}"
+    return f"apionly-deploy deploy resume{project} {org_and_id}"
 
 
 class TargetRun:
