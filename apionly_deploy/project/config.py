@@ -161,6 +161,8 @@ def load_project(root: Path, *, org: str | None = None) -> Project:
         where = f"{path}:{line.group(1)}" if line else str(path)
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     check_keys(src, (), data, _TOP_KEYS)
+    for key in _TOP_KEYS:  # `users = 3` would otherwise read as "no users declared"
+        _table(src, data, key)
     project = _table(src, data, "project")
     check_keys(src, ("project",), project, ("name", "api_version", "environment"))
     _check_org_names(src, _table(src, data, "orgs"))
