@@ -63,3 +63,29 @@ def test_auth_local_in_a_table_is_a_config_error(tmp_path):
     result = Cli({})("deploy", "report", "-p", str(project(tmp_path, text)), "-o", "mine")
     assert result.exit_code == 3, result.output
     assert "auth 'local' is not a login flow" in result.stderr
+
+
+PERMISSION_SET = "[permission_sets.Erp]\nlabel = 'Erp'\n"
+
+
+def test_a_project_template_cannot_reach_python(tmp_path):
+    """A pull request's template ran a shell command and read GITHUB_TOKEN; the sandbox stops it."""
+    folder = project(tmp_path, PERMISSION_SET)
+    (folder / "templates").mkdir()
+    (folder / "templates" / "permissionset.xml.j2").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('echo pwned').read() }}"
+    )
+    result = Cli({})("package", "-p", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "project templates run in a sandbox" in result.stderr
+    assert "pwned" not in result.output
+
+
+def test_a_project_template_cannot_include_a_link_out_of_its_folder(tmp_path):
+    folder = project(tmp_path, PERMISSION_SET)
+    (folder / "templates").mkdir()
+    (folder / "templates" / "secrets.txt").symlink_to("/proc/self/environ")
+    (folder / "templates" / "permissionset.xml.j2").write_text('{% include "secrets.txt" %}')
+    result = Cli({})("package", "-p", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "secrets.txt: a link out of the templates folder" in result.stderr
