@@ -156,6 +156,8 @@ def load_project(root: Path, *, org: str | None = None) -> Project:
     src = SourceFile(path=path, text=text)
     try:
         data = toml_fast.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
         where = f"{path}:{line.group(1)}" if line else str(path)

@@ -15,6 +15,8 @@ _FILES = (("apionly.toml", PROJECT_FILE), ("APIONLY.md", "APIONLY.md"))
 
 def create(directory: Path) -> list[Path]:
     """Write a new project into ``directory``; never overwrite an existing project file."""
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{directory}: exists and is not a folder; init a new or existing folder")
     if (directory / PROJECT_FILE).exists():
         raise ConfigError(
             f"{directory / PROJECT_FILE}: a project already exists here; edit it, or init elsewhere"

@@ -324,8 +324,11 @@ def write_tree(files: Mapping[str, bytes], out_dir: Path) -> None:
             f"{out_dir}: exists and was not written by apionly-deploy; "
             "choose another --out or empty it"
         )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    except OSError as exc:
+        raise ConfigError(f"{out_dir}: cannot write there ({exc.strerror}); pick --out") from None
     try:
         for rel, data in files.items():
             target = staging / rel
@@ -333,6 +336,9 @@ def write_tree(files: Mapping[str, bytes], out_dir: Path) -> None:
             target.write_bytes(data)
         (staging / _MARKER).write_text("rendered by apionly-deploy; replaced on every render\n")
         _swap(staging, out_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ConfigError(f"{out_dir}: cannot write the render ({exc.strerror})") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -107,3 +107,26 @@ def test_a_project_file_with_a_byte_order_mark_loads(tmp_path):
     (tmp_path / "apionly.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
     result = Cli({})("validate", "-p", str(tmp_path))
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["render", "--out", "/proc/apionly-x"], 3, "/proc/apionly-x: cannot write"),
+        (["package", "--out", "/proc/apionly-x.zip"], 3, "/proc/apionly-x.zip: cannot write"),
+    ],
+)
+def test_unwritable_outputs_are_one_line_errors(tmp_path, args, code, message):
+    (tmp_path / "apionly.toml").write_text("[permission_sets.Erp]\nlabel = 'Erp'\n")
+    result = Cli({})(*args, "-p", str(tmp_path))
+    assert (result.exit_code, result.stderr.count("\n")) == (code, 1), result.output
+    assert message in result.stderr
+
+
+def test_deeply_nested_toml_and_init_onto_a_file_are_one_line_errors(tmp_path):
+    (tmp_path / "apionly.toml").write_text("a = " + "[" * 3000 + "\n")
+    nested = Cli({})("validate", "-p", str(tmp_path))
+    assert nested.exit_code == 3 and "nested too deeply" in nested.stderr, nested.output
+    (tmp_path / "afile").write_text("")
+    init = Cli({})("init", str(tmp_path / "afile"))
+    assert init.exit_code == 3 and "exists and is not a folder" in init.stderr, init.output
