@@ -124,6 +124,14 @@ class DeployTimeout(RemoteError):
     """The deploy did not finish before the deadline (``--wait``); it may still be running."""
 
 
+class RedirectRefused(RemoteError):
+    """A server answered with a redirect; requests carry credentials, so none is followed."""
+
+
+class ResponseTooLarge(RemoteError):
+    """A server's answer was larger than the tool reads from any server."""
+
+
 class Detached(ApionlyError):
     """The user stopped following a deploy that goes on in the org."""
 

@@ -6,6 +6,7 @@ target: a reader sees the old file or the new one, never half of either.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -52,3 +53,23 @@ def read_json(path: Path, *, what: str) -> Any:
         raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from None
     except ValueError as exc:
         raise ConfigError(f"{path}: {what}: not valid JSON ({exc}); fix the file") from None
+
+
+def read_limited(path: Path, limit: int, *, head: bool = False) -> bytes:
+    """Return the bytes of the regular file ``path``, refusing more than ``limit`` of them.
+
+    The size is what is actually read, not what ``stat`` says (``/dev/zero`` says 0). Devices,
+    FIFOs and sockets are refused without waiting for them: opened non-blocking, checked with
+    ``fstat``. Raise OSError (``strerror`` says why) for every refusal. With ``head`` return
+    the first ``limit`` bytes of a longer file instead.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device, FIFO or socket)", str(path))
+        data = handle.read(limit + 1)
+    if head:
+        return data[:limit]
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"over the {limit:,}-byte limit", str(path))
+    return data

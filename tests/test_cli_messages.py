@@ -136,3 +136,23 @@ def test_deploy_status_is_coloured_on_a_colour_terminal():
     progress = Progress(stream=stream, live=False, prefix=False, clock=lambda: 0.0, color=True)
     progress.status("local", DeployResult(id="0Af", done=True, status="Failed", success=False))
     assert stream.getvalue().startswith("\x1b[1;31mFailed\x1b[0m")
+
+
+def test_the_orgs_own_text_in_the_status_line_is_neutralised_not_our_colours():
+    """A server's stateDetail cannot clear the screen or start a workflow command."""
+    import io
+
+    from apionly_deploy.salesforce.metadata_api import DeployResult
+
+    stream = io.StringIO()
+    progress = Progress(stream=stream, live=False, prefix=False, clock=lambda: 0.0, color=True)
+    hostile = "x\x1b[2J\n::error::y"
+    progress.status(
+        "local",
+        DeployResult(
+            id="0Af", done=False, status="InProgress", success=False, state_detail=hostile
+        ),
+    )
+    line = stream.getvalue()
+    assert line.count("\n") == 1 and "\x1b[2J" not in line
+    assert line.startswith("\x1b[36mInProgress\x1b[0m")

@@ -217,6 +217,15 @@ def test_one_line_errors(env_org, tmp_path, args, code, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("value", "message"), [("nan", "not NaN"), ("inf", "inf is not in")])
+@pytest.mark.parametrize("verb", [["deploy", "resume"], ["retrieve", "--all"]])
+def test_wait_must_be_a_finite_number(tmp_path, verb, value, message):
+    result = invoke(*verb, "-o", "env", "-p", str(tmp_path), "--wait", value)
+    assert result.exit_code == 2
+    assert "Error: Invalid value for '-w' / '--wait': " in result.stderr
+    assert message in result.stderr
+
+
 def test_zip_and_metadata_dir_together_is_a_usage_error(tmp_path):
     folder = metadata_dir(tmp_path, "Good")
     (tmp_path / "x.zip").write_bytes(b"")

@@ -229,3 +229,22 @@ def test_org_mode_against_the_local_org(tmp_path: Path, monkeypatch: pytest.Monk
         document["notes"][-1]
         == "2 Profile entries the project does not manage stay as they are (not listed)"
     )
+
+
+def test_a_base_commit_with_an_absolute_symlink_is_diffed_and_the_link_left_out(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tarfile` refused the whole export (a traceback, exit 1 read as "high risk")."""
+    git(repo, "checkout", "-q", "main")
+    (repo / "project" / "passwd").symlink_to("/etc/passwd")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a link")
+    git(repo, "checkout", "-q", "-b", "change")
+    grant_read_on_case(repo)
+    code, stdout, stderr = run_diff(repo, "main", monkeypatch=monkeypatch)
+    assert (code, stderr) == (0, "")
+    [note, _uncommitted] = json.loads(stdout)["notes"]
+    assert note.endswith(
+        "project/passwd: left out ('project/passwd' is a link to an absolute path)"
+    )
+    assert keys(stdout) == {("Billing API Only", "Case", "grant")}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apionly_deploy.errors import XmlError
+from apionly_deploy.fileio import read_limited
 from apionly_deploy.model.components import Kind
 from apionly_deploy.model.xmldoc import METADATA_NS, parse_file
 
@@ -55,8 +56,7 @@ def is_permission_file_name(name: str) -> bool:
 def _looks_like_permission_xml(path: Path) -> bool:
     """Peek at the first 4 KB of a plain ``.xml`` file for a permission root element."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
+        head = read_limited(path, 4096, head=True)
     except OSError:
         return False
     return _ROOT_PEEK.search(head) is not None

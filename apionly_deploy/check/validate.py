@@ -8,7 +8,6 @@ project. Neither raises on bad content: everything wrong is a Finding (rules.py 
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from apionly_deploy.check.scan import SCANNED_ENTRIES, scan_container
 from apionly_deploy.check.schema_types import unique_children
 from apionly_deploy.check.semantic import check_container
 from apionly_deploy.errors import XmlError
+from apionly_deploy.fileio import read_limited
 from apionly_deploy.model import names
 from apionly_deploy.model.components import Component, Kind, PermissionContainer
 from apionly_deploy.model.parse import kind_of_root
@@ -202,12 +202,7 @@ def _check_root(
 def _read(path: Path) -> bytes | Finding:
     source = str(path)
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_DOCUMENT_BYTES:
-                message = f"file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
-                return make("AO001", source, 0, message)
-            return handle.read()
+        return read_limited(path, MAX_DOCUMENT_BYTES)
     except OSError as exc:
         return make("AO001", source, 0, f"cannot read: {exc.strerror}", hint="Check the path.")
 

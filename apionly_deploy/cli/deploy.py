@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from apionly_deploy.cli.main import cli, json_option, project_option, use_color
+from apionly_deploy.cli.main import cli, json_option, project_option, use_color, wait_option
 
 if TYPE_CHECKING:
     from apionly_deploy.salesforce.auth import OrgConfig
@@ -53,15 +53,8 @@ def _common(
     options = [
         project_option(),
         _target_option(targets_help),
-        click.option(
-            "-w",
-            "--wait",
-            "wait_minutes",
-            type=click.FloatRange(min=0),
-            default=33.0,
-            show_default=True,
-            metavar="MIN",
-            help="Give up following after MIN minutes (exit 4; the deploy goes on in the org).",
+        wait_option(
+            33.0, "Give up after MIN minutes in all (exit 4; the deploy goes on in the org)."
         ),
         click.option(
             "--poll-interval",
@@ -165,7 +158,17 @@ def validate_command(**kwargs: Any) -> None:
 
 
 def _job_option(help_text: str) -> Callable[..., Any]:
-    return click.option("-i", "--job-id", metavar="ID", help=help_text)
+    return click.option("-i", "--job-id", metavar="ID", help=help_text, callback=_an_id)
+
+
+def _an_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from apionly_deploy.model.text import is_salesforce_id, one_line
+
+    if value is not None and not is_salesforce_id(value):
+        raise click.BadParameter(
+            f"{one_line(value)[:60]!r} is not a Salesforce id (15 or 18 letters and digits)"
+        )
+    return value
 
 
 @deploy.command("quick")

@@ -10,6 +10,7 @@ from typing import TextIO
 import click
 
 from apionly_deploy.errors import ExitCode
+from apionly_deploy.model.text import one_line, safe_lines
 from apionly_deploy.report import deploy as report
 from apionly_deploy.report import deploy_ci, locations
 from apionly_deploy.salesforce.deploy import Outcome, Payload, overall_exit_code
@@ -44,11 +45,12 @@ class Progress:
         self._last: dict[str, tuple[object, ...]] = {}
         self._line_open = False
 
-    def _write(self, text: str) -> None:
+    def _write(self, line: str) -> None:
+        """Write a line whose outside text is already neutralised (colour codes are ours)."""
         if self._line_open:
             self.stream.write("\r\x1b[2K")
             self._line_open = False
-        self.stream.write(text + "\n")
+        self.stream.write(line + "\n")
         self.stream.flush()
 
     def status(self, org: str, result: DeployResult) -> None:
@@ -66,7 +68,7 @@ class Progress:
 
     def event(self, org: str, message: str) -> None:
         """Show a one-off event on its own line."""
-        self._write(f"[{org}] {message}" if self.prefix else message)
+        self._write(one_line(f"[{org}] {message}" if self.prefix else message))
 
     def close(self) -> None:
         """End a live line."""
@@ -76,13 +78,14 @@ class Progress:
             self._line_open = False
 
     def _describe(self, org: str, r: DeployResult) -> str:
-        status = str(r.status)
+        """Return the status line; the org's own text in it is neutralised, not our colours."""
+        status = one_line(str(r.status))
         if self.color:
             code = _STATUS_COLORS.get(status, "\x1b[36m")  # cyan while it runs
             status = f"{code}{status}\x1b[0m"
         parts = [status]
         if r.state_detail:
-            parts.append(r.state_detail)
+            parts.append(one_line(r.state_detail))
         parts.append(f"{r.components_deployed}/{r.components_total} components")
         if r.component_errors:
             parts.append(f"{r.component_errors} errors")
@@ -93,7 +96,7 @@ class Progress:
         if self.live:
             parts.append(f"{self.clock() - self.started:.0f}s")
         text = "  ".join(parts)
-        return f"[{org}] {text}" if self.prefix else text
+        return f"[{one_line(org)}] {text}" if self.prefix else text
 
 
 def locator(payload: Payload | None) -> locations.Locate:
@@ -132,10 +135,11 @@ def emit(
         raise single_error
     if not as_json:
         for outcome in outcomes:
-            click.echo(report.text_summary(outcome, locate=locate, project_dir=project_dir))
+            text = report.text_summary(outcome, locate=locate, project_dir=project_dir)
+            click.echo(safe_lines(text))
         if len(outcomes) > 1:
             click.echo("")
-            click.echo(report.summary_table(outcomes))
+            click.echo(safe_lines(report.summary_table(outcomes)))
     return overall_exit_code(outcomes)
 
 

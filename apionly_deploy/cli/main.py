@@ -16,6 +16,7 @@ import click
 
 from apionly_deploy import __version__
 from apionly_deploy.errors import ApionlyError, ExitCode
+from apionly_deploy.model.text import safe_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,7 +56,7 @@ class ApionlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ApionlyError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {safe_lines(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -136,6 +137,32 @@ def json_option(
 ) -> Callable[[F], F]:
     """Return the ``--json`` option of every command that prints a result."""
     return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+#: The longest --wait: a week, in minutes.
+MAX_WAIT = 7 * 24 * 60.0
+
+
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes every range comparison
+        raise click.BadParameter("expected a number of minutes, not NaN")
+    return value
+
+
+def wait_option(default: float, help: str) -> Callable[[F], F]:
+    """Return ``-w/--wait MIN``: a finite number of minutes, at most a week (``nan`` and
+    ``inf`` are usage errors), the deadline of the whole command."""
+    return click.option(
+        "-w",
+        "--wait",
+        "wait_minutes",
+        type=click.FloatRange(min=0, max=MAX_WAIT),
+        default=default,
+        callback=_a_number,
+        show_default=True,
+        metavar="MIN",
+        help=help,
+    )
 
 
 def echo_result(as_json: bool, data: Any, text: str) -> None:

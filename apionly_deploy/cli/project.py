@@ -9,6 +9,7 @@ import click
 
 from apionly_deploy.cli.main import cli, echo_result, json_option
 from apionly_deploy.cli.main import project_option as shared_project_option
+from apionly_deploy.errors import ConfigError
 
 if TYPE_CHECKING:
     from apionly_deploy.check.rules import Finding
@@ -159,7 +160,10 @@ def package(
     built = _build(project_dir, org, no_validate)
     data = built.package()
     target = out_file or built.project.root / "out" / "package.zip"
-    write_atomic(target, data)
+    try:
+        write_atomic(target, data)
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot write the zip ({exc.strerror}); pick --out") from None
     count = len(built.bundle.components)
     result = {"components": count, "bytes": len(data), "out": str(target)}
     echo_result(as_json, result, f"packaged {count} component(s), {len(data):,} bytes: {target}")

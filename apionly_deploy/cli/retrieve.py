@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from apionly_deploy.cli.main import cli, echo_result, json_option, project_option
+from apionly_deploy.cli.main import cli, echo_result, json_option, project_option, wait_option
 
 
 @cli.command()
@@ -71,16 +71,7 @@ from apionly_deploy.cli.main import cli, echo_result, json_option, project_optio
     is_flag=True,
     help="Also add what was retrieved to apionly.toml (tables it lacks only).",
 )
-@click.option(
-    "-w",
-    "--wait",
-    "wait_minutes",
-    type=click.FloatRange(min=0),
-    default=10.0,
-    show_default=True,
-    metavar="MIN",
-    help="Give up after MIN minutes (exit 4).",
-)
+@wait_option(10.0, "Give up after MIN minutes (exit 4).")
 @json_option()
 def retrieve(
     project_dir: Path,

@@ -350,6 +350,18 @@ def _compare(path: str, operator: str, value: Any) -> Predicate:
     return test
 
 
+#: Nesting the recursive parser takes; a query nested deeper is refused as Salesforce does.
+MAX_NESTING = 64
+
+
 def parse(query: str) -> Query:
     """Parse a SOQL query; raise SoqlError with Salesforce's message."""
-    return _Parser(query.strip()).parse()
+    text = query.strip()
+    depth = 0
+    quoted = False
+    for position, ch in enumerate(text):
+        quoted = quoted != (ch == "'" and text[position - 1 : position] != "\\")
+        depth += 0 if quoted else {"(": 1, ")": -1}.get(ch, 0)
+        if depth > MAX_NESTING:  # thousands of "(" used to answer HTTP 500 (RecursionError)
+            raise SoqlError("MALFORMED_QUERY", "unexpected token: '('", text, position)
+    return _Parser(text).parse()

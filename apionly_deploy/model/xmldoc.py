@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 
 from apionly_deploy.errors import XmlError
+from apionly_deploy.fileio import read_limited
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -72,11 +73,7 @@ def parse_bytes(data: bytes, *, source: str = "<input>", blank_text: bool = True
 def parse_file(path: Path) -> etree._Element:
     """Parse the XML file at ``path`` safely."""
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            problem = f"file is {size:,} bytes, over the {MAX_DOCUMENT_BYTES:,}-byte limit"
-            raise XmlError.at(str(path), problem)
-        data = path.read_bytes()
+        data = read_limited(path, MAX_DOCUMENT_BYTES)
     except OSError as exc:
         problem = f"cannot read: {exc.strerror}"
         raise XmlError.at(str(path), problem) from None

@@ -18,11 +18,15 @@ from types import MappingProxyType
 from typing import Any
 
 from apionly_deploy.errors import ConfigError
+from apionly_deploy.fileio import read_limited
 from apionly_deploy.model.components import Kind
+from apionly_deploy.model.text import one_line
 from apionly_deploy.project import toml_fast
 from apionly_deploy.project.toml_lines import LineIndex, line_index
 
 PROJECT_FILE = "apionly.toml"
+#: The largest project file read (the 50,000-field benchmark project is 3.5 MB).
+MAX_PROJECT_BYTES = 64 * 1024 * 1024
 DEFAULT_API_VERSION = "62.0"
 #: Target names that need no ``[orgs.NAME]`` table.
 BUILTIN_ORGS = ("local", "env")
@@ -31,6 +35,10 @@ BUILTIN_ORGS = ("local", "env")
 _VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 #: Internal key under which interpolation learns the chosen org (not a valid variable name).
 _SELECTED_ORG = "${org}"
+#: Internal key listing the environment variables ``[orgs]`` may read besides APIONLY_*.
+_ALLOWED_ENV = "${environment}"
+#: An org name: it becomes part of paths (``retrieved/NAME``) and variable names.
+ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _API_VERSION = re.compile(r"[1-9][0-9]\.0")
 #: The table of each component kind in the project file (and under ``[delete]``).
 KIND_TABLES: Mapping[Kind, str] = MappingProxyType(
@@ -102,13 +110,6 @@ class Project:
         return self.table("users")
 
 
-def one_line(text: str) -> str:
-    """Escape control characters so a message stays on one line, whatever the input held."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in text
-    )
-
-
 def _quote_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
 
@@ -150,25 +151,32 @@ def load_project(root: Path, *, org: str | None = None) -> Project:
     """Load ``root/apionly.toml`` (or the file ``root``) with the variables of ``org``."""
     path = root if root.is_file() else root / PROJECT_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_PROJECT_BYTES).decode("utf-8-sig")  # a BOM is allowed
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no project file; run `apionly-deploy init {root}` or pass -p DIR"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the project file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read the project file: {exc}") from None
     src = SourceFile(path=path, text=text)
     try:
         data = toml_fast.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
         where = f"{path}:{line.group(1)}" if line else str(path)
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     check_keys(src, (), data, _TOP_KEYS)
+    for key in _TOP_KEYS:  # `users = 3` would otherwise read as "no users declared"
+        _table(src, data, key)
     project = _table(src, data, "project")
-    check_keys(src, ("project",), project, ("name", "api_version"))
+    check_keys(src, ("project",), project, ("name", "api_version", "environment"))
+    _check_org_names(src, _table(src, data, "orgs"))
     variables = _variables(src, data, org)
-    scope = {**variables, _SELECTED_ORG: org or ""}
+    scope = {**variables, _SELECTED_ORG: org or "", _ALLOWED_ENV: _allowed_env(src, project)}
     tables = {key: _interpolate(src, (key,), data[key], scope) for key in data}
     api_version = str(project.get("api_version", DEFAULT_API_VERSION))
     if not _API_VERSION.fullmatch(api_version):
@@ -196,6 +204,30 @@ def _table(src: SourceFile, data: Mapping[str, Any], key: str) -> Mapping[str, A
     if not isinstance(value, Mapping):
         raise src.error((key,), "must be a table", f"write it as [{key}]")
     return value
+
+
+def _check_org_names(src: SourceFile, orgs: Mapping[str, Any]) -> None:
+    for name in orgs:
+        if name in BUILTIN_ORGS:
+            raise src.error(
+                ("orgs", name),
+                f"{name!r} is a reserved org name (-o {name} is built in)",
+                "rename the table",
+            )
+        if not ORG_NAME.fullmatch(name):
+            raise src.error(
+                ("orgs", name),
+                f"{one_line(name)!r} is not an org name",
+                "use up to 64 letters, digits, '-' and '_'",
+            )
+
+
+def _allowed_env(src: SourceFile, project: Mapping[str, Any]) -> str:
+    """Return ``[project] environment``, the variables ``[orgs]`` may read, joined by NUL."""
+    names = project.get("environment", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise src.error(("project", "environment"), "must be a list of variable names")
+    return "\0".join(names)
 
 
 def _variables(src: SourceFile, data: Mapping[str, Any], org: str | None) -> dict[str, str]:
@@ -251,7 +283,7 @@ def _interpolate(
 
 
 def _names(variables: Mapping[str, str]) -> list[str]:
-    return [name for name in variables if name != _SELECTED_ORG]
+    return [name for name in variables if name not in (_SELECTED_ORG, _ALLOWED_ENV)]
 
 
 def _substitute(
@@ -266,10 +298,16 @@ def _substitute(
         name = match.group(1).strip()
         if name in variables:
             return variables[name]
-        if path[0] == "orgs" and name in os.environ:
+        if path[0] == "orgs" and name in os.environ and _may_read(name, variables):
             return os.environ[name]
         if path[0] == "orgs" and (len(path) < 2 or path[1] != variables.get(_SELECTED_ORG)):
             return match.group(0)  # another org's secret path: resolved when that org is used
+        if path[0] == "orgs" and name in os.environ:
+            raise src.error(
+                path[:2],
+                f"${{{name}}} names an environment variable the project may not read",
+                f'add it to [project] environment = ["{name}"] (APIONLY_* need no entry)',
+            )
         where = "[vars] or the environment" if path[0] == "orgs" else "[vars]"
         raise src.error(
             path[:2] if path[0] == "orgs" else path,
@@ -278,3 +316,12 @@ def _substitute(
         )
 
     return _VAR.sub(replace, text)
+
+
+def _may_read(name: str, variables: Mapping[str, str]) -> bool:
+    """Return True when ``[orgs]`` may read environment variable ``name``.
+
+    A pull request could otherwise copy any of the pipeline's variables into a login URL it
+    controls; only APIONLY_* and the names ``[project] environment`` lists are read.
+    """
+    return name.startswith("APIONLY_") or name in variables[_ALLOWED_ENV].split("\0")

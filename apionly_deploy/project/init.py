@@ -18,6 +18,8 @@ def create(directory: Path) -> list[tuple[str, Path]]:
 
     Return what was done to which file: ``("created", path)`` or ``("appended to", path)``.
     """
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{directory}: exists and is not a folder; init a new or existing folder")
     if (directory / PROJECT_FILE).exists():
         raise ConfigError(
             f"{directory / PROJECT_FILE}: a project already exists here; edit it, or init elsewhere"

@@ -11,16 +11,19 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from apionly_deploy.errors import ConfigError, RenderError
+from apionly_deploy.fileio import read_limited
 from apionly_deploy.model import names
 from apionly_deploy.model.components import Bundle, Component, Kind, Node, PermissionContainer
 from apionly_deploy.model.merge import sorted_entry_lists
@@ -30,6 +33,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 BUILTIN_TEMPLATES = _PACKAGE / "templates"  # in the wheel
 _SOURCE_TREE_TEMPLATES = _PACKAGE.parent / "templates"  # in a checkout
 _MARKER = ".apionly-render"
+MAX_TEMPLATE_BYTES = 1024 * 1024
 
 TEMPLATE_OF = {
     Kind.PROFILE: "profile.xml.j2",
@@ -115,21 +119,53 @@ def builtin_environment() -> jinja2.Environment:
     )
 
 
+class ProjectLoader(jinja2.BaseLoader):
+    """Load a project's own templates: no link out of its folder, no device, bounded size.
+
+    A pull request could otherwise ``{% include %}`` a link to ``/proc/self/environ`` and put
+    the pipeline's secrets into the rendered XML and the diff's PR comment.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        shown = self.folder / template
+        if not os.path.lexists(shown):
+            raise jinja2.TemplateNotFound(template)
+        path = shown.resolve()
+        if not path.is_relative_to(self.folder):
+            raise RenderError(f"{shown}: a link out of the templates folder; copy the file in")
+        try:
+            source = read_limited(path, MAX_TEMPLATE_BYTES).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise RenderError(f"{shown}: cannot read the template: {reason}") from None
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+
 @lru_cache(maxsize=8)
 def environment(override_dir: Path | None = None) -> jinja2.Environment:
-    """Return a Jinja environment; a project's ``templates/`` overrides built-ins file by file."""
+    """Return the environment of a project's ``templates/`` (overriding built-ins file by file).
+
+    Project templates are code from a pull request: they run in Jinja's sandbox, which keeps
+    them from reaching Python's internals (``cycler.__init__.__globals__.os`` ...).
+    """
     loaders: list[jinja2.BaseLoader] = []
     if override_dir is not None and override_dir.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(override_dir)))
+        loaders.append(ProjectLoader(override_dir))
     loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir())))
-    return jinja2.Environment(
+    return ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders), autoescape=True, finalize=_finalize, **_COMMON
     )
 
 
 def _template(name: str, override_dir: Path | None) -> jinja2.Template:
     """Return template ``name``: the project's own file when it has one, else the built-in."""
-    if override_dir is not None and (override_dir / name).is_file():
+    if override_dir is not None and os.path.lexists(override_dir / name):
         return environment(override_dir).get_template(name)
     return builtin_environment().get_template(name)
 
@@ -216,6 +252,10 @@ def _render(
         raise RenderError(f"template {name} failed for {what}: {exc.message}") from None
     except jinja2.TemplateNotFound:
         raise RenderError(f"template {name} not found") from None
+    except SecurityError as exc:
+        raise RenderError(
+            f"template {name} failed for {what}: {exc} (project templates run in a sandbox)"
+        ) from None
     return text.encode("utf-8")
 
 
@@ -284,8 +324,11 @@ def write_tree(files: Mapping[str, bytes], out_dir: Path) -> None:
             f"{out_dir}: exists and was not written by apionly-deploy; "
             "choose another --out or empty it"
         )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    except OSError as exc:
+        raise ConfigError(f"{out_dir}: cannot write there ({exc.strerror}); pick --out") from None
     try:
         for rel, data in files.items():
             target = staging / rel
@@ -293,6 +336,9 @@ def write_tree(files: Mapping[str, bytes], out_dir: Path) -> None:
             target.write_bytes(data)
         (staging / _MARKER).write_text("rendered by apionly-deploy; replaced on every render\n")
         _swap(staging, out_dir)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ConfigError(f"{out_dir}: cannot write the render ({exc.strerror})") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

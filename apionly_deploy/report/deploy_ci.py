@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from apionly_deploy.model.text import one_line, safe_lines
 from apionly_deploy.report.deploy import rolled_back
 from apionly_deploy.report.locations import Locate, plain_location, position
 from apionly_deploy.salesforce.deploy.runner import Outcome
@@ -101,6 +102,7 @@ def _fill_suite(suite: etree._Element, outcome: Outcome, locate: Locate) -> tupl
 
 
 def _escape_data(text: str) -> str:
+    text = safe_lines(text)  # no terminal escapes in the log; newlines become %0A below
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -157,4 +159,4 @@ def github_summary(outcomes: Sequence[Outcome]) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return one_line(text.replace("\n", " ")).replace("|", "\\|")

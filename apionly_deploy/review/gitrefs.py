@@ -20,6 +20,7 @@ from apionly_deploy.errors import ApionlyError, DiffInputError
 from apionly_deploy.model import names
 from apionly_deploy.model.components import Kind
 from apionly_deploy.model.parse import parse_component_bytes, parse_component_file
+from apionly_deploy.model.text import one_line
 from apionly_deploy.review.diff import Side
 
 WORKING_TREE = "working tree"
@@ -155,15 +156,30 @@ def dirty_note(repo: Path, project_dir: Path) -> str | None:
     )
 
 
-def export(repo: Path, commit: str, subdir: PurePosixPath, into: Path) -> Path:
-    """Write the tree of ``commit`` under ``subdir`` into ``into``; return the project folder."""
+def export(
+    repo: Path, commit: str, subdir: PurePosixPath, into: Path
+) -> tuple[Path, tuple[str, ...]]:
+    """Write the tree of ``commit`` under ``subdir`` into ``into``.
+
+    Return the project folder and a note per entry left out: a symbolic link that is absolute
+    or leaves the tree (a commit may hold ``x -> /etc/passwd``) is never written.
+    """
     spec = [] if str(subdir) == "." else ["--", str(subdir)]
     done = _run_git(repo, ["archive", "--format=tar", commit, *spec])
     if done.returncode != 0:
         raise DiffInputError(f"the project folder {subdir} does not exist at {commit[:7]}")
+    skipped: list[str] = []
+
+    def data_or_skip(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, path)
+        except tarfile.FilterError as exc:
+            skipped.append(f"{commit[:7]}:{one_line(member.name)}: left out ({exc})")
+            return None
+
     with tarfile.open(fileobj=io.BytesIO(done.stdout), mode="r:") as archive:
-        archive.extractall(into, filter="data")
-    return into / subdir
+        archive.extractall(into, filter=data_or_skip)  # noqa: S202 - the data filter, per entry
+    return into / subdir, tuple(skipped)
 
 
 # -- a project, now or at a ref --------------------------------------------------------------
@@ -201,7 +217,8 @@ def ref_side(
         label = f"{ref} ({commit[:7]})"
     subdir = PurePosixPath(project_dir.resolve().relative_to(repo.resolve()).as_posix())
     with tempfile.TemporaryDirectory(prefix="apionly-diff-") as tmp:
-        return project_side(export(repo, commit, subdir, Path(tmp)), label=label, org=org)
+        folder, skipped = export(repo, commit, subdir, Path(tmp))
+        return project_side(folder, label=label, org=org, notes=skipped)
 
 
 def worktree_side(project_dir: Path, *, org: str | None = None) -> Side:

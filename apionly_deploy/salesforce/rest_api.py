@@ -16,16 +16,16 @@ from urllib.parse import urlsplit
 import requests
 
 from apionly_deploy.errors import (
-    ConfigError,
     DuplicateUsername,
     LicenseLimitExceeded,
-    NetworkError,
     NotFound,
     RestApiError,
     RestRemoteError,
     ServerError,
     SessionExpired,
 )
+from apionly_deploy.model.text import one_line
+from apionly_deploy.salesforce import transport
 from apionly_deploy.salesforce.metadata_api import check_url
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = (15.0, 120.0)
 #: Salesforce runs at most 25 subrequests in one composite request.
 COMPOSITE_LIMIT = 25
+#: Pages of one query followed at most (2,000 records each: four million records).
+MAX_PAGES = 2000
 _TYPED: dict[str, type[RestApiError]] = {
     "DUPLICATE_USERNAME": DuplicateUsername,
     "LICENSE_LIMIT_EXCEEDED": LicenseLimitExceeded,
@@ -88,8 +90,8 @@ def error_from(status: int, payload: Any, *, what: str) -> RestApiError | RestRe
     first = payload[0] if isinstance(payload, list) and payload else payload
     if not isinstance(first, dict):
         first = {}
-    code = str(first.get("errorCode") or first.get("error") or f"HTTP_{status}")
-    message = str(first.get("message") or first.get("error_description") or "no message")
+    code = one_line(str(first.get("errorCode") or first.get("error") or f"HTTP_{status}"))
+    message = one_line(str(first.get("message") or first.get("error_description") or "no message"))
     fields = tuple(str(f) for f in first.get("fields") or ())
     if code in _REMOTE_CODES:
         return RestRemoteError(code, f"{what}: {message}", status=status)
@@ -109,6 +111,7 @@ class RestClient:
     refresh: Callable[[], str] | None = field(default=None, repr=False)
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     requests_sent: int = 0
+    deadline: float | None = None  # time.monotonic() by which every exchange must be over
 
     def __post_init__(self) -> None:
         self.instance_url = check_url(self.instance_url, what="instance URL")
@@ -123,10 +126,18 @@ class RestClient:
         """Run ``soql`` and return every record, following ``nextRecordsUrl``."""
         log.debug("SOQL %s", soql)
         page = self._call("GET", f"{self.base}/query", params={"q": soql})
-        records: list[Record] = list(page.get("records", []))
+        records: list[Record] = list(_records(page))
+        seen: set[str] = set()
         while not page.get("done", True) and page.get("nextRecordsUrl"):
-            page = self._call("GET", str(page["nextRecordsUrl"]))
-            records.extend(page.get("records", []))
+            next_url = str(page["nextRecordsUrl"])
+            if next_url in seen or len(seen) >= MAX_PAGES:
+                raise ServerError(
+                    f"{urlsplit(self.instance_url).netloc} kept paging the query past "
+                    f"{len(seen) + 1} pages or back to a page it sent; stopped"
+                )
+            seen.add(next_url)
+            page = self._call("GET", same_origin_path(next_url))
+            records.extend(_records(page))
         return [{k: v for k, v in r.items() if k != "attributes"} for r in records]
 
     def create(self, sobject: str, fields: Mapping[str, Any]) -> str:
@@ -207,31 +218,51 @@ class RestClient:
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> Any:
-        url = f"{self.instance_url}{path}"
+        url = same_origin(self.instance_url, path)
         host = urlsplit(url).netloc
         self.requests_sent += 1
         headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=self.timeout,
-                verify=self.verify,
-            )
-        except requests.exceptions.SSLError:
-            raise ConfigError(
-                f"TLS verification of {host} failed; trust its CA with ca_cert in the org's table"
-            ) from None
-        except requests.exceptions.Timeout:
-            raise NetworkError(f"{host} did not answer within {self.timeout[1]:.0f} s") from None
-        except requests.exceptions.RequestException as exc:
-            raise NetworkError(f"cannot reach {host}: {type(exc).__name__}") from None
-        except OSError as exc:  # requests raises it for a CA bundle path that does not exist
-            raise ConfigError(f"cannot verify {host}: {exc}") from None
+        response = transport.send(
+            self.session,
+            method,
+            url,
+            params=params,
+            json=body,
+            headers=headers,
+            timeout=self.timeout,
+            verify=self.verify,
+            deadline=self.deadline,
+        )
         return _answer(response, f"{method} {path.split('?')[0]}", host)
+
+
+def same_origin_path(path: str) -> str:
+    """Return ``path`` when it is a path on the server's own origin (``/services/...``).
+
+    A server-given ``nextRecordsUrl`` such as ``@evil:443/x`` or ``0:18002/x``, appended to the
+    instance URL as text, would move the host and send the bearer token there.
+    """
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        shown = one_line(path)[:120]
+        raise ServerError(f"the server gave {shown!r} as a page URL; only a path is followed")
+    return path
+
+
+def same_origin(base: str, path: str) -> str:
+    """Return ``base + path`` after checking that it stays on ``base``'s origin."""
+    url = f"{base}{same_origin_path(path)}"
+    wanted, got = urlsplit(base), urlsplit(url)
+    if (got.scheme, got.netloc) != (wanted.scheme, wanted.netloc):  # pragma: no cover - guard
+        raise ServerError(f"refusing to send the session to {got.netloc}")
+    return url
+
+
+def _records(page: Any) -> list[Record]:
+    records = page.get("records", []) if isinstance(page, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ServerError("the query answer has no list of records")
+    return records
 
 
 def _answer(response: requests.Response, what: str, host: str) -> Any:

@@ -90,6 +90,7 @@ def rest_client_for(connection: Connection) -> RestClient:
         api_version=connection.api_version,
         verify=connection.http.verify,
         refresh=refresh if connection.session.refreshable else None,
+        deadline=connection.http.deadline,
     )
 
 

@@ -86,6 +86,10 @@ def test_soql_with_lookups_filters_and_order(
         ("SELECT Nope FROM User", "INVALID_FIELD"),
         ("SELECT Id FROM User WHERE", "MALFORMED_QUERY"),
         ("SELECT Id FROM User LIMIT", "MALFORMED_QUERY"),
+        (
+            "SELECT Id FROM User WHERE " + "(" * 5000 + "IsActive = true" + ")" * 5000,
+            "MALFORMED_QUERY",
+        ),  # used to answer HTTP 500 (RecursionError)
     ],
 )
 def test_soql_errors(emulator: EmulatorInfo, rest: requests.Session, soql: str, code: str) -> None:

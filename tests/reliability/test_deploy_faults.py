@@ -215,7 +215,7 @@ def test_faults_until_the_deadline_exit_4_and_resume_gets_the_outcome(
     emulator.configure(deploy_polls=2)
     emulator.faults.http_error(503, match="checkDeployStatus", times=None)
     folder = write_metadata_dir(tmp_path / "md", ["Good"])
-    result = deploy(run, project, folder, "--wait", "0.005")
+    result = deploy(run, project, folder, "--wait", "0.02")
     assert result.exit_code == 4
     [(job_id, _)] = deploy_jobs(emulator)
     doc = json_of(result.stdout)

@@ -215,3 +215,57 @@ def test_two_deploy_processes_on_one_project_both_record_their_job(emulator, tmp
     recorded = {j.id for j in JobStore(project).jobs()}
     assert len(printed) == 3 and printed == in_org == recorded
     json.loads((project / ".apionly" / "deploys.json").read_text())
+
+
+def test_a_corrupt_job_file_stops_the_deploy_before_the_upload(
+    tmp_path: Path, emulator: EmulatorInfo
+) -> None:
+    """The job store is read before uploading, so a job id can never be lost behind it."""
+    project = write_project(tmp_path / "project", {"emu": emulator})
+    (project / ".apionly").mkdir()
+    (project / ".apionly" / "deploys.json").write_text("{not json")
+    folder = write_metadata_dir(tmp_path / "md", ["Good"])
+    result = CliRunner().invoke(
+        cli,
+        ["deploy", "start", "-p", str(project), "-o", "emu", "--metadata-dir", str(folder)],
+        env=secret_env({"emu": emulator}),
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 3, result.output
+    assert "deploys.json: unreadable job file" in result.stderr
+    assert emulator.requests.count("deploy") == 0
+
+
+def test_a_job_that_cannot_be_recorded_is_printed_with_its_resume_command(
+    tmp_path: Path, emulator: EmulatorInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk after the upload: exit 4, the job id and how to follow it, no traceback."""
+    project = write_project(tmp_path / "project", {"emu": emulator})
+    folder = write_metadata_dir(tmp_path / "md", ["Good"])
+
+    def disk_full(self: JobStore, job: Job) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(JobStore, "record", disk_full)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "deploy",
+            "start",
+            "-p",
+            str(project),
+            "-o",
+            "emu",
+            "--metadata-dir",
+            str(folder),
+            "--json",
+        ],
+        env={**secret_env({"emu": emulator}), "APIONLY_POLL_INTERVAL": "0:0"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 4, result.output
+    [(job_id, _)] = [(j, s) for j, s in emulator.org.store.jobs("deploy")]
+    document = json_of(result.stdout)
+    assert document["id"] == job_id
+    assert "No space left on device" in str(document["error"])
+    assert f"deploy resume -p {project} -o emu --job-id {job_id}" in str(document["error"])

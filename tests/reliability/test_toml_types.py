@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apionly_deploy.errors import ApionlyError
+from apionly_deploy.errors import ApionlyError, ConfigError
+from apionly_deploy.project.config import _TOP_KEYS as TOP_KEYS
 from apionly_deploy.project.config import load_project
 from apionly_deploy.salesforce.auth import resolve_org
 from apionly_deploy.salesforce.auth.orgs import _KEYS as ORG_KEYS
@@ -71,11 +72,7 @@ def test_orgs_table_wrong_types(key: str, value: object) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "users = 3\n",
-        'users = "x"\n',
-        "users = [1, 2]\n",
         '[users]\n"a@b.example" = 3\n',
-        "orgs = 3\n",
         "[orgs]\nfuzz = 3\n",
         '[orgs]\nfuzz = ["a"]\n',
         "[orgs.fuzz.vars]\nx = 1\n",
@@ -85,3 +82,16 @@ def test_orgs_table_wrong_types(key: str, value: object) -> None:
 def test_whole_tables_of_the_wrong_type(text: str) -> None:
     load_or_config_error(text, users_of)
     load_or_config_error(text, org_of)
+
+
+@pytest.mark.parametrize("key", TOP_KEYS)
+@pytest.mark.parametrize("value", ["3", '"x"', "[1, 2]", "true"])
+def test_a_top_level_table_of_the_wrong_type_is_a_config_error(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    """`users = 3` used to read as "(no users declared)" and exit 0: it is exit 3, file:line."""
+    (tmp_path / "apionly.toml").write_text(f"# a project\n{key} = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_project(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / 'apionly.toml'}:2: {key}: must be a table")
+    assert caught.value.exit_code == 3

@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from apionly_deploy.errors import AuthError, ConfigError, ServerError
+from apionly_deploy.fileio import read_limited
+from apionly_deploy.model.text import one_line
 from apionly_deploy.salesforce.auth.orgs import Flow, OrgConfig, warn_if_exposed
 from apionly_deploy.salesforce.metadata_api import Http, check_url, envelopes, soap
 
@@ -25,6 +27,8 @@ JWT_LIFETIME = 180  # seconds; Salesforce accepts at most 3 minutes
 #: The client id the Salesforce CLI stores in auth URLs that have none of their own.
 SFDX_DEFAULT_CLIENT_ID = "PlatformCLI"
 DEFAULT_SOAP_VERSION = "62.0"
+#: A key or secret file is a few KB; more is not one.
+SECRET_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +42,22 @@ class OrgSession:
 
 
 def http_for(
-    org: OrgConfig, *, verify: bool | str | None = None, timeout: float | None = None
+    org: OrgConfig,
+    *,
+    verify: bool | str | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
 ) -> Http:
     """Return the HTTP client for ``org``, trusting its own CA when it names one.
 
-    ``timeout`` caps how long one answer may take (seconds; connecting takes at most 15).
+    ``timeout`` caps how long one answer may take (seconds; connecting takes at most 15);
+    ``deadline`` (``time.monotonic()``) is when every exchange must be over.
     """
     if verify is None:
         verify = str(org.ca_cert) if org.ca_cert is not None else True
     if timeout is None:
-        return Http(verify=verify)
-    return Http(verify=verify, timeout=(min(15.0, timeout), timeout))
+        return Http(verify=verify, deadline=deadline)
+    return Http(verify=verify, timeout=(min(15.0, timeout), timeout), deadline=deadline)
 
 
 def login(
@@ -137,9 +146,9 @@ def _oauth(org: OrgConfig, http: Http, url: str, form: dict[str, str]) -> OrgSes
 def parse_token_response(payload: Mapping[str, Any], *, flow: str, host: str) -> tuple[str, str]:
     """Return ``(instance_url, access_token)`` from an OAuth token response, or raise AuthError."""
     if "error" in payload:
-        description = payload.get("error_description") or ""
+        description = one_line(str(payload.get("error_description") or ""))
         raise AuthError(
-            f"{flow} login to {host} refused: {payload['error']}"
+            f"{flow} login to {host} refused: {one_line(str(payload['error']))}"
             + (f": {description}" if description else "")
         )
     access, instance = payload.get("access_token"), payload.get("instance_url")
@@ -217,7 +226,7 @@ def _read_key(path: Path | None) -> bytes:
         raise ConfigError("JWT login needs key_file (the connected app's private key, PEM)")
     warn_if_exposed(path, "JWT key file")
     try:
-        return path.read_bytes()
+        return read_limited(path, SECRET_FILE_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot read the JWT key file {path}: {exc.strerror}") from None
 

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from apionly_deploy.errors import AuthError, ConfigError
-from apionly_deploy.project.config import did_you_mean
+from apionly_deploy.fileio import read_limited
+from apionly_deploy.model.text import one_line
+from apionly_deploy.project.config import ORG_NAME, did_you_mean
 from apionly_deploy.salesforce.metadata_api import check_url
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
@@ -109,9 +111,10 @@ class Secret:
         if self.file is not None:
             warn_if_exposed(self.file, "secret file")
             try:
-                return self.file.read_text(encoding="utf-8").strip()
+                data = read_limited(self.file, 1024 * 1024)
             except OSError as exc:
                 raise ConfigError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+            return data.decode("utf-8", errors="replace").strip()
         return environ.get(self.env) or None if self.env else None
 
 
@@ -175,6 +178,8 @@ def org_config_from_table(
         raise ConfigError(f"{where}: auth is missing; one of: {', '.join(Flow)}")
     try:
         flow = Flow(auth)
+        if flow is Flow.LOCAL:
+            raise ValueError(auth)
     except ValueError:
         flows = [str(f) for f in Flow if f != Flow.LOCAL]
         at = locate(("orgs", name, "auth")) if locate else f"{where}: auth"
@@ -207,7 +212,10 @@ def org_config_from_table(
 
 def _path(base_dir: Path, value: str) -> Path:
     """Return a path from the project file: ``~`` expanded, relative to the project folder."""
-    return base_dir / Path(value).expanduser()
+    try:
+        return base_dir / Path(value).expanduser()
+    except RuntimeError:  # ``~user`` of a user this machine does not have
+        raise ConfigError(f"{one_line(value)!r}: no such home folder") from None
 
 
 def _check_needs(org: OrgConfig, where: str, given: set[str]) -> None:
@@ -281,10 +289,14 @@ def resolve_org(
     locate: Locate | None = None,
 ) -> OrgConfig:
     """Return the OrgConfig for ``-o NAME``: ``local``, ``env`` or a project ``[orgs]`` table."""
-    if name == "local" and name not in orgs:
+    if name == "local":  # reserved: a project cannot redefine the built-in targets
         return OrgConfig(name="local", flow=Flow.LOCAL)
-    if name == "env" and name not in orgs:
+    if name == "env":
         return org_from_env(environ)
+    if not ORG_NAME.fullmatch(name):
+        raise ConfigError(
+            f"{one_line(name)!r} is not an org name: use up to 64 letters, digits, '-' and '_'"
+        )
     if name not in orgs:
         known = sorted({*orgs, "local", "env"})
         raise ConfigError(

@@ -62,8 +62,12 @@ def connect(
     project_dir: Path,
     api_version: str | None = None,
     environ: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Iterator[Connection]:
-    """Log in to ``org`` (starting the embedded local org for ``-o local``)."""
+    """Log in to ``org`` (starting the embedded local org for ``-o local``).
+
+    ``deadline`` (``time.monotonic()``) bounds every exchange with the org, login included.
+    """
     env = os.environ if environ is None else environ
     version = api_version or org.api_version or DEFAULT_API_VERSION
     timeout = http_timeout(env)
@@ -72,10 +76,10 @@ def connect(
         emulator = importlib.import_module("apionly_deploy.emulator")
         with emulator.local_org(project_dir) as info:
             local = local_org_config(info)
-            http = http_for(local, timeout=timeout)
+            http = http_for(local, timeout=timeout, deadline=deadline)
             yield Connection(local, http, login(local, http, environ=env), version, env)
         return
-    http = http_for(org, timeout=timeout)
+    http = http_for(org, timeout=timeout, deadline=deadline)
     yield Connection(org, http, login(org, http, environ=env), version, env)
 
 

@@ -22,11 +22,12 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 from apionly_deploy.errors import ConfigError, UnknownJobError
-from apionly_deploy.fileio import write_atomic
+from apionly_deploy.fileio import read_limited, write_atomic
 
 STATE_DIR = ".apionly"
 JOBS_FILE = "deploys.json"
 KEEP = 100  # most recent jobs kept
+MAX_JOBS_BYTES = 4 * 1024 * 1024  # 100 jobs take about 30 KB
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class JobStore:
     def jobs(self) -> list[Job]:
         """Return the recorded jobs, oldest first."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_limited(self.path, MAX_JOBS_BYTES))
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
@@ -94,6 +95,18 @@ class JobStore:
             jobs = change(self.jobs())[-KEEP:]
             document = {"version": 1, "jobs": [asdict(j) for j in jobs]}
             write_atomic(self.path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+
+    def check(self) -> None:
+        """Raise ConfigError unless the job file can be read and updated (before an upload)."""
+        self.jobs()
+        try:
+            with file_lock(self.path.with_name(self.path.name + ".lock")):
+                pass
+        except OSError as exc:
+            raise ConfigError(
+                f"{self.path.parent}: cannot record deploy jobs there ({exc.strerror}); "
+                "make it writable"
+            ) from None
 
     def record(self, job: Job) -> None:
         """Add ``job`` (replacing an entry with the same id)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from apionly_deploy.errors import ConfigError, ContentError
+from apionly_deploy.fileio import read_limited
 
 #: Salesforce's deploy limits: the SOAP message caps the base64 zip at 50 MB (about 39 MB of
 #: zip), 600 MB uncompressed, 10,000 files.
@@ -80,7 +81,7 @@ def _check_sizes(infos: list[zipfile.ZipInfo], source: str) -> None:
 def from_zip_file(path: Path) -> Payload:
     """Read and check a zip file."""
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_ZIP_BYTES)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     names = check_zip(data, source=str(path))
@@ -88,20 +89,16 @@ def from_zip_file(path: Path) -> Payload:
 
 
 def from_metadata_dir(folder: Path) -> Payload:
-    """Zip a Metadata API format folder (with package.xml at its root)."""
+    """Zip a Metadata API format folder: package.xml and the files it names, no outside link."""
     from apionly_deploy.render.package import zip_bytes
+    from apionly_deploy.salesforce.deploy.folder import read_metadata_dir
 
     if not (folder / "package.xml").is_file():
         raise ContentError(
             f"{folder}: no package.xml; --metadata-dir takes a Metadata API folder "
             "(for a source-format folder such as force-app, use --source-dir)"
         )
-    files = {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    }
-    data = zip_bytes(files)
+    data = zip_bytes(read_metadata_dir(folder, budget=MAX_UNCOMPRESSED_BYTES))
     names = check_zip(data, source=str(folder))
     return Payload(data, str(folder), root=folder, components=component_count(names))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import shlex
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -19,11 +20,13 @@ from pathlib import Path
 from apionly_deploy.errors import (
     ApionlyError,
     AuthError,
+    ConfigError,
     DeployTimeout,
     Detached,
     ExitCode,
     NetworkError,
     RemoteError,
+    ResponseTooLarge,
     ServerError,
     SoapFault,
 )
@@ -107,8 +110,11 @@ class Hooks:
 
 def resume_command(org: str, job_id: str, project_dir: Path | None) -> str:
     """Return the command line that follows ``job_id`` again."""
-    project = f" -p {project_dir}" if project_dir and project_dir != Path() else ""
-    return f"apionly-deploy deploy resume{project} -o {org} --job-id {job_id}"
+    project = (
+        f" -p {shlex.quote(str(project_dir))}" if project_dir and project_dir != Path() else ""
+    )
+    org_and_id = f"-o {shlex.quote(org)} --job-id {shlex.quote(job_id)}"
+    return f"apionly-deploy deploy resume{project} {org_and_id}"
 
 
 class TargetRun:
@@ -130,16 +136,24 @@ class TargetRun:
     def start(self, payload: Payload, options: DeployOptions, *, detach: bool) -> Outcome:
         """Upload once, record the job, then follow it (unless ``detach``)."""
         verb = Verb.VALIDATE if options.check_only else Verb.START
+        self.store.check()  # a job id the store cannot take would be lost after the upload
         with self._submitting():
             job = self.conn.client().deploy(payload.zip_bytes, options)  # never resent
-        self._record(job.id, "validate" if options.check_only else "deploy", options.check_only)
+        lost = self._record(
+            job.id, "validate" if options.check_only else "deploy", options.check_only
+        )
+        if lost is not None:
+            return self._lost_track(verb, job.id, lost)
         return self._outcome(verb, job.id, detach, components=payload.components)
 
     def quick(self, validation_id: str, *, detach: bool) -> Outcome:
         """Deploy a recent validation without running its tests again."""
+        self.store.check()
         with self._submitting():
             job_id = self.conn.client().deploy_recent_validation(validation_id)  # never resent
-        self._record(job_id, "quick", False)
+        lost = self._record(job_id, "quick", False)
+        if lost is not None:
+            return self._lost_track(Verb.QUICK, job_id, lost)
         return self._outcome(Verb.QUICK, job_id, detach)
 
     @contextlib.contextmanager
@@ -148,7 +162,7 @@ class TargetRun:
         taken it, and only the org's Deployment Status page can tell (there is no job id)."""
         try:
             yield
-        except (NetworkError, ServerError) as exc:
+        except (NetworkError, ServerError, DeployTimeout, ResponseTooLarge) as exc:
             if isinstance(exc, ServerError) and (exc.status or 0) < 500:
                 raise
             exc.args = (
@@ -174,7 +188,8 @@ class TargetRun:
         self.hooks.event(self.org, f"cancel of {job_id} requested")
         return self._follow(Verb.CANCEL, job_id)
 
-    def _record(self, job_id: str, kind: str, check_only: bool) -> None:
+    def _record(self, job_id: str, kind: str, check_only: bool) -> RemoteError | None:
+        """Record the job; return the error naming it and its resume command if that fails."""
         job = Job(
             id=job_id,
             org=self.org,
@@ -183,8 +198,16 @@ class TargetRun:
             started=now_utc(),
             instance_url=self.conn.session.instance_url,
         )
-        self.store.record(job)
+        try:
+            self.store.record(job)
+        except (OSError, ConfigError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            return RemoteError(
+                f"{kind} {job_id} started on {self.org} but could not be recorded in "
+                f"{self.store.path} ({reason}); follow it with: {self._resume(job_id)}"
+            )
         self.hooks.event(self.org, f"{kind} {job_id} started")
+        return None
 
     def _outcome(
         self, verb: Verb, job_id: str, detach: bool, *, components: int | None = None
@@ -257,8 +280,11 @@ class TargetRun:
         return resume_command(self.org, job_id, self.project_dir)
 
     def _set_status(self, job_id: str, result: DeployResult) -> None:
-        if self.store.find(job_id) is not None:
-            self.store.set_status(job_id, result.status.value)
+        try:
+            if self.store.find(job_id) is not None:
+                self.store.set_status(job_id, result.status.value)
+        except (OSError, ConfigError) as exc:  # the outcome is known; only the note is lost
+            self.hooks.event(self.org, f"could not note the status of {job_id}: {exc}")
 
 
 Action = Callable[[TargetRun], Outcome]
@@ -273,6 +299,8 @@ class Plan:
     wait: float = DEFAULT_WAIT
     api_version: str | None = None
     environ: Mapping[str, str] | None = None
+    #: ``time.monotonic()`` when the command began: ``wait`` bounds everything from there.
+    started: float = field(default_factory=time.monotonic)
 
 
 def run_target(org: OrgConfig, action: Action, plan: Plan, hooks: Hooks) -> Outcome:
@@ -280,7 +308,11 @@ def run_target(org: OrgConfig, action: Action, plan: Plan, hooks: Hooks) -> Outc
     store = JobStore(plan.project_dir)
     try:
         with connect(
-            org, project_dir=plan.project_dir, api_version=plan.api_version, environ=plan.environ
+            org,
+            project_dir=plan.project_dir,
+            api_version=plan.api_version,
+            environ=plan.environ,
+            deadline=plan.started + plan.wait,
         ) as conn:
             run = TargetRun(
                 conn, store=store, hooks=hooks, wait=plan.wait, project_dir=plan.project_dir

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 import requests
 
 from apionly_deploy import __version__
-from apionly_deploy.errors import ConfigError, NetworkError, ServerError
+from apionly_deploy.errors import ConfigError, ServerError
+from apionly_deploy.salesforce import transport
 from apionly_deploy.salesforce.metadata_api import envelopes, responses, soap
 from apionly_deploy.salesforce.metadata_api.results import (
     AsyncResult,
@@ -75,36 +76,25 @@ class Http:
     verify: bool | str = True
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     requests_sent: int = 0
+    #: ``time.monotonic()`` by which every exchange must be over (``--wait``), or None.
+    deadline: float | None = None
 
     def post(
         self, url: str, *, data: bytes | Mapping[str, str], headers: Mapping[str, str]
     ) -> requests.Response:
-        """POST ``data`` to ``url``; raise NetworkError naming the host when it fails."""
+        """POST ``data`` to ``url`` (no redirect, bounded answer, by ``deadline`` when set)."""
         check_url(url)
-        host = urlsplit(url).netloc
         self.requests_sent += 1
-        try:
-            return self.session.post(
-                url, data=data, headers=dict(headers), timeout=self.timeout, verify=self.verify
-            )
-        except requests.exceptions.SSLError as exc:
-            raise ConfigError(
-                f"TLS verification of {host} failed ({_reason(exc)}); trust its CA with "
-                "ca_cert in the org's table or REQUESTS_CA_BUNDLE"
-            ) from None
-        except requests.exceptions.Timeout:
-            raise NetworkError(f"{host} did not answer within {self.timeout[1]:.0f} s") from None
-        except requests.exceptions.RequestException as exc:
-            raise NetworkError(f"cannot reach {host}: {_reason(exc)}") from None
-
-
-def _reason(exc: Exception) -> str:
-    """Return the innermost reason of a requests/urllib3 error, short."""
-    inner: BaseException = exc
-    while inner.__context__ is not None and not isinstance(inner.__context__, KeyError):
-        inner = inner.__context__
-    text = str(inner) or type(inner).__name__
-    return text.split(": ", 1)[-1] if len(text) > 160 else text
+        return transport.send(
+            self.session,
+            "POST",
+            url,
+            data=data,
+            headers=dict(headers),
+            timeout=self.timeout,
+            verify=self.verify,
+            deadline=self.deadline,
+        )
 
 
 class MetadataClient:

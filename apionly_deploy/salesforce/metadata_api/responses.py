@@ -14,6 +14,7 @@ import copy
 from lxml import etree
 
 from apionly_deploy.errors import ServerError
+from apionly_deploy.model.text import is_salesforce_id, one_line
 from apionly_deploy.model.xmldoc import METADATA_NS, local_name
 from apionly_deploy.salesforce.metadata_api.envelopes import XSI_NS
 from apionly_deploy.salesforce.metadata_api.results import (
@@ -76,6 +77,16 @@ def _required(element: etree._Element, name: str, operation: str) -> str:
     value = text(element, name)
     if not value:
         raise ServerError(f"{operation} response has no <{name}>")
+    return _job_id(value, operation) if name == "id" else value
+
+
+def _job_id(value: str, operation: str) -> str:
+    """Return ``value`` when it is shaped like a Salesforce id; it reaches logs and commands."""
+    if not is_salesforce_id(value):
+        raise ServerError(
+            f"{operation} response gave {one_line(value)[:60]!r} as a job id, which is not a "
+            "Salesforce id (15 or 18 letters and digits); not trusting it"
+        )
     return value
 
 
@@ -200,7 +211,7 @@ def parse_recent_validation(data: bytes) -> str:
     result = result_of(data, "deployRecentValidation")
     if not (result.text or "").strip():
         raise ServerError("deployRecentValidation response has no job id")
-    return (result.text or "").strip()
+    return _job_id((result.text or "").strip(), "deployRecentValidation")
 
 
 def parse_retrieve_result(data: bytes) -> RetrieveResult:

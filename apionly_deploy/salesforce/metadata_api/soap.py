@@ -20,6 +20,7 @@ from apionly_deploy.errors import (
     UnknownJobError,
     XmlError,
 )
+from apionly_deploy.model.text import one_line
 from apionly_deploy.model.xmldoc import local_name, parse_bytes
 from apionly_deploy.salesforce.metadata_api.envelopes import SOAP_ENV_NS, XSI_NS
 
@@ -108,8 +109,8 @@ def body_of(data: bytes, *, source: str = "response") -> etree._Element:
 
 def fault_error(fault: etree._Element) -> ApionlyError:
     """Map a SOAP Fault element to the typed error it stands for."""
-    raw_code = text(fault, "faultcode") or ""
-    message = text(fault, "faultstring") or raw_code or "unknown SOAP fault"
+    raw_code = one_line(text(fault, "faultcode") or "")
+    message = one_line(text(fault, "faultstring") or raw_code or "unknown SOAP fault")
     detail = child(fault, "detail")
     inner = (
         next((c for c in detail if isinstance(c.tag, str)), None) if detail is not None else None
