@@ -156,3 +156,24 @@ def test_the_orgs_own_text_in_the_status_line_is_neutralised_not_our_colours():
     line = stream.getvalue()
     assert line.count("\n") == 1 and "\x1b[2J" not in line
     assert line.startswith("\x1b[36mInProgress\x1b[0m")
+
+
+def test_the_live_line_says_when_the_next_check_comes():
+    """On a terminal the one status line shows components, elapsed time and the next check."""
+    import io
+
+    from apionly_deploy.salesforce.metadata_api import DeployResult
+
+    stream = io.StringIO()
+    progress = Progress(stream=stream, live=True, prefix=False, clock=lambda: 0.0)
+    running = DeployResult(
+        id="0Af", done=False, status="InProgress", success=False, components_total=4
+    )
+    progress.status("local", running)
+    progress.next_check("local", 2.4)
+    assert stream.getvalue().endswith("\r\x1b[2KInProgress  0/4 components  0s  next check in 2s")
+    quiet = io.StringIO()
+    plain = Progress(stream=quiet, live=False, prefix=False, clock=lambda: 0.0)
+    plain.status("local", running)
+    plain.next_check("local", 2.4)
+    assert "next check" not in quiet.getvalue()  # plain lines, as before

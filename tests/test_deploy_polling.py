@@ -293,3 +293,17 @@ def test_no_prediction_without_progress():
     remaining = estimate.update(3.0, status(DeployStatus.IN_PROGRESS, deployed=3, total=4))
     assert remaining == pytest.approx(0.5)  # changes at 1.5 s and 2.5 s: the end at 3.5 s
     assert estimate.take_overdue() and not estimate.take_overdue()
+
+
+def test_each_wait_is_announced_before_it_starts():
+    """follow() tells on_wait every pause before it sleeps it (the live line's next check)."""
+    from apionly_deploy.salesforce.deploy.polling import Poller, follow
+
+    clock = FakeClock()
+    client = ScriptedClient([IN_PROGRESS] * 3 + [DONE, DONE])
+    policy = PollPolicy(initial=0.2, factor=1.5, maximum=2.0, small_deploy=0)
+    poller = Poller(client, deadline=clock() + 60, policy=policy, sleep=clock.sleep, clock=clock)
+    announced: list[float] = []
+    result = follow(poller, "0Af000000000001AAA", on_wait=announced.append)
+    assert result.success
+    assert [round(s, 4) for s in announced] == clock.sleeps == [0.2, 0.3, 0.45]

@@ -352,7 +352,10 @@ def _run(
         api_version=payload.api_version if payload else None,
     )
     hooks = Hooks(
-        on_status=progress.status, on_event=progress.event, policy=_policy(kw["poll_interval"])
+        on_status=progress.status,
+        on_event=progress.event,
+        on_wait=progress.next_check,
+        policy=_policy(kw["poll_interval"]),
     )
     try:
         outcomes = run_targets(targets, action, plan, hooks)

@@ -44,6 +44,7 @@ class Progress:
         self.started = clock()
         self._last: dict[str, tuple[object, ...]] = {}
         self._line_open = False
+        self._shown = ""
 
     def _write(self, line: str) -> None:
         """Write a line whose outside text is already neutralised (colour codes are ours)."""
@@ -60,11 +61,19 @@ class Progress:
             self.stream.write(f"\r\x1b[2K{line}")
             self.stream.flush()
             self._line_open = True
+            self._shown = line
             return
         key = result.progress_key()
         if self._last.get(org) != key:
             self._last[org] = key
             self._write(line)
+
+    def next_check(self, org: str, seconds: float) -> None:
+        """On a live line, say when the next status check comes (elsewhere: nothing)."""
+        if self.live and self._line_open and self._shown:
+            suffix = f"  next check in {seconds:.0f}s"
+            self.stream.write(f"\r\x1b[2K{self._shown}{suffix}")
+            self.stream.flush()
 
     def event(self, org: str, message: str) -> None:
         """Show a one-off event on its own line."""

@@ -145,8 +145,10 @@ def follow(
     *,
     on_status: Callable[[DeployResult], None] | None = None,
     components: int | None = None,
+    on_wait: Callable[[float], None] | None = None,
 ) -> DeployResult:
-    """Poll with ``poller`` until the deploy is final (see ``wait_for_deploy``)."""
+    """Poll with ``poller`` until the deploy is final (see ``wait_for_deploy``); ``on_wait``
+    hears how many seconds pass before the next status check."""
     policy = poller.policy
     interval = policy.initial
     small = components is not None and components <= policy.small_deploy
@@ -172,6 +174,8 @@ def follow(
         wait = interval
         if remaining is not None and remaining > 0:
             wait = min(interval, max(remaining, policy.initial))
+        if on_wait is not None:
+            on_wait(wait)
         poller.wait(wait)
         interval = policy.next_interval(interval)
 

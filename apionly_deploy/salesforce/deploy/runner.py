@@ -98,6 +98,8 @@ class Hooks:
 
     on_status: Callable[[str, DeployResult], None] | None = None
     on_event: Callable[[str, str], None] | None = None
+    #: Seconds until the next status check, after each one that found the deploy running.
+    on_wait: Callable[[str, float], None] | None = None
     sleep: Sleep = time.sleep
     clock: Clock = time.monotonic
     policy: PollPolicy = field(default_factory=PollPolicy)
@@ -230,12 +232,22 @@ class TargetRun:
         if self.hooks.on_status is not None:
             self.hooks.on_status(self.org, result)
 
+    def _on_wait(self, seconds: float) -> None:
+        if self.hooks.on_wait is not None:
+            self.hooks.on_wait(self.org, seconds)
+
     def _follow(self, verb: Verb, job_id: str, *, components: int | None = None) -> Outcome:
         poller = self._poller()
         interrupted = False
         try:
             try:
-                result = follow(poller, job_id, on_status=self._on_status, components=components)
+                result = follow(
+                    poller,
+                    job_id,
+                    on_status=self._on_status,
+                    components=components,
+                    on_wait=self._on_wait,
+                )
             except KeyboardInterrupt:
                 interrupted = True
                 result = self._cancel_after_interrupt(poller, job_id)
@@ -269,7 +281,7 @@ class TargetRun:
                 poller.call(lambda c: c.cancel_deploy(job_id))
             except SoapFault as exc:  # it finished in the meantime, or cannot be canceled now
                 self.hooks.event(self.org, f"cancel refused: {exc}")
-            return follow(poller, job_id, on_status=self._on_status)
+            return follow(poller, job_id, on_status=self._on_status, on_wait=self._on_wait)
         except KeyboardInterrupt:
             raise Detached(
                 f"stopped following deploy {job_id} on {self.org}; it may still be running in "
