@@ -15,116 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from apionly_deploy.cli.main import cli, json_option, project_option, use_color, wait_option
+from apionly_deploy.cli.deploy_options import (
+    Following,
+    Upload,
+    following_options,
+    upload_options,
+)
+from apionly_deploy.cli.main import cli, use_color
 
 if TYPE_CHECKING:
     from apionly_deploy.salesforce.auth import OrgConfig
     from apionly_deploy.salesforce.deploy import Outcome, Payload, PollPolicy, TargetRun
-
-TEST_LEVELS = ("NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg")
-
-
-def _target_option(help_text: str) -> Callable[..., Any]:
-    return click.option(
-        "-o",
-        "--target-org",
-        "orgs",
-        multiple=True,
-        required=True,
-        metavar="ORG",
-        envvar="APIONLY_TARGET_ORG",
-        show_envvar=True,
-        help="Org from [orgs.NAME], 'local' (built-in local org) or 'env' (APIONLY_* "
-        f"variables). {help_text}",
-    )
-
-
-_JUNIT = click.option(
-    "--junit",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Write JUnit XML: one test case per component and per Apex test.",
-)
-
-
-def _common(
-    targets_help: str = "Repeat to deploy to several orgs at once.", *, junit: bool = True
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    options = [
-        project_option(),
-        _target_option(targets_help),
-        wait_option(
-            33.0, "Give up after MIN minutes in all (exit 4; the deploy goes on in the org)."
-        ),
-        click.option(
-            "--poll-interval",
-            default="0.2:2",
-            show_default=True,
-            metavar="FIRST[:MAX]",
-            envvar="APIONLY_POLL_INTERVAL",
-            show_envvar=True,
-            help="Seconds between status checks: the first, growing 1.5x up to MAX.",
-        ),
-        json_option(),
-        *([_JUNIT] if junit else []),
-    ]
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            func = option(func)
-        return func
-
-    return decorate
-
-
-def _payload_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--zip",
-            "zip_file",
-            type=click.Path(path_type=Path, dir_okay=False, exists=True),
-            help="Deploy this zip instead of the project.",
-        ),
-        click.option(
-            "--metadata-dir",
-            type=click.Path(path_type=Path, file_okay=False, exists=True),
-            help="Deploy this Metadata API folder instead of the project.",
-        ),
-        click.option(
-            "-d",
-            "--source-dir",
-            "source_dirs",
-            multiple=True,
-            type=click.Path(path_type=Path, file_okay=False, exists=True),
-            help="Deploy this source-format folder (force-app) instead of the project: its "
-            "permission files and the companion types the local org models. Repeatable.",
-        ),
-        click.option(
-            "-l",
-            "--test-level",
-            type=click.Choice(TEST_LEVELS),
-            help="Apex tests to run (default: the org's own default).",
-        ),
-        click.option(
-            "-t",
-            "--tests",
-            multiple=True,
-            metavar="CLASS",
-            help="Apex test class to run (implies RunSpecifiedTests; repeatable).",
-        ),
-        click.option("--ignore-warnings", is_flag=True, help="Deploy even with warnings."),
-        click.option(
-            "--purge-on-delete",
-            is_flag=True,
-            help="Delete components for good instead of into the recycle bin.",
-        ),
-        click.option(
-            "--async", "detach", is_flag=True, help="Print the job id and return without waiting."
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 @cli.group()
@@ -133,8 +34,8 @@ def deploy() -> None:
 
 
 @deploy.command("start")
-@_common()
-@_payload_options
+@following_options()
+@upload_options
 @click.option(
     "--dry-run", is_flag=True, help="Check-only deploy: validate in the org, save nothing."
 )
@@ -146,15 +47,15 @@ def deploy() -> None:
 def start_command(dry_run: bool, with_users: bool, **kwargs: Any) -> None:
     """Render, validate, package and deploy the project (or a --zip, --metadata-dir or
     --source-dir)."""
-    _start(check_only=dry_run, with_users=with_users, **kwargs)
+    _start(Following.of(kwargs), Upload.of(kwargs), check_only=dry_run, with_users=with_users)
 
 
 @deploy.command("validate")
-@_common()
-@_payload_options
+@following_options()
+@upload_options
 def validate_command(**kwargs: Any) -> None:
     """Check-only deploy; prints the job id for `deploy quick`."""
-    _start(check_only=True, validate=True, **kwargs)
+    _start(Following.of(kwargs), Upload.of(kwargs), check_only=True, validate=True)
 
 
 def _job_option(help_text: str) -> Callable[..., Any]:
@@ -172,7 +73,7 @@ def _an_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 
 
 @deploy.command("quick")
-@_common()
+@following_options()
 @_job_option(
     "The validation to deploy (default: the latest `deploy validate` for the org recorded in "
     "PROJECT/.apionly/deploys.json; a fresh CI job passes the id).",
@@ -180,31 +81,31 @@ def _an_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 @click.option("--async", "detach", is_flag=True, help="Print the job id and return.")
 def quick_command(job_id: str | None, detach: bool, **kwargs: Any) -> None:
     """Deploy a recent validation without running its tests again."""
-    _job_verb("quick", job_id, detach=detach, **kwargs)
+    _job_verb("quick", job_id, Following.of(kwargs), detach=detach)
 
 
 @deploy.command("report")
-@_common("Repeat for several orgs.", junit=False)
+@following_options("Repeat for several orgs.", junit=False)
 @_job_option("The deploy to report on (default: the latest recorded for the org).")
 def report_command(job_id: str | None, **kwargs: Any) -> None:
     """Show where a deploy stands, once."""
-    _job_verb("report", job_id, **kwargs)
+    _job_verb("report", job_id, Following.of(kwargs))
 
 
 @deploy.command("resume")
-@_common("Repeat for several orgs.")
+@following_options("Repeat for several orgs.")
 @_job_option("The deploy to follow (default: the latest recorded for the org).")
 def resume_command(job_id: str | None, **kwargs: Any) -> None:
     """Follow a deploy started earlier (after --async, a crash or a detach) to its end."""
-    _job_verb("resume", job_id, **kwargs)
+    _job_verb("resume", job_id, Following.of(kwargs))
 
 
 @deploy.command("cancel")
-@_common("Repeat for several orgs.", junit=False)
+@following_options("Repeat for several orgs.", junit=False)
 @_job_option("The deploy to cancel (default: the latest recorded for the org).")
 def cancel_command(job_id: str | None, **kwargs: Any) -> None:
     """Cancel a running deploy and wait until the org has stopped it."""
-    _job_verb("cancel", job_id, **kwargs)
+    _job_verb("cancel", job_id, Following.of(kwargs))
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -227,15 +128,15 @@ def _orgs(project_dir: Path, names: Sequence[str]) -> list[OrgConfig]:
     ]
 
 
-def _payload(project_dir: Path, org: str, kw: dict[str, Any]) -> Payload:
+def _payload(project_dir: Path, org: str, upload: Upload) -> Payload:
     from apionly_deploy.salesforce import deploy as deployer
 
-    if kw["zip_file"] is not None:
-        return deployer.from_zip_file(kw["zip_file"])
-    if kw["metadata_dir"] is not None:
-        return deployer.from_metadata_dir(kw["metadata_dir"])
-    if kw["source_dirs"]:
-        return _source_payload(list(kw["source_dirs"]))
+    if upload.zip_file is not None:
+        return deployer.from_zip_file(upload.zip_file)
+    if upload.metadata_dir is not None:
+        return deployer.from_metadata_dir(upload.metadata_dir)
+    if upload.source_dirs:
+        return _source_payload(list(upload.source_dirs))
     from apionly_deploy.project.pipeline import ValidationFailed
 
     try:
@@ -265,33 +166,37 @@ def _source_payload(folders: list[Path]) -> Payload:
 
 
 def _start(
-    *, check_only: bool, validate: bool = False, with_users: bool = False, **kw: Any
+    following: Following,
+    upload: Upload,
+    *,
+    check_only: bool,
+    validate: bool = False,
+    with_users: bool = False,
 ) -> None:
     from apionly_deploy.salesforce.deploy import Verb
     from apionly_deploy.salesforce.metadata_api import DeployOptions, TestLevel
 
-    given = [f for f in ("zip_file", "metadata_dir", "source_dirs") if kw[f]]
-    if len(given) > 1:
+    sources = [s for s in (upload.zip_file, upload.metadata_dir, upload.source_dirs) if s]
+    if len(sources) > 1:
         raise click.UsageError("pass one of --zip, --metadata-dir or --source-dir")
-    tests = tuple(kw["tests"])
-    level = kw["test_level"] or ("RunSpecifiedTests" if tests else None)
+    level = upload.test_level or ("RunSpecifiedTests" if upload.tests else None)
     options = DeployOptions(
         check_only=check_only,
-        ignore_warnings=kw["ignore_warnings"],
-        purge_on_delete=kw["purge_on_delete"],
-        run_tests=tests,
+        ignore_warnings=upload.ignore_warnings,
+        purge_on_delete=upload.purge_on_delete,
+        run_tests=upload.tests,
         test_level=TestLevel(level) if level else None,
     )
-    project_dir: Path = kw["project_dir"]
-    orgs = _orgs(project_dir, kw["orgs"])
-    if given:  # the same bytes for every org
-        shared = _payload(project_dir, orgs[0].name, kw)
+    project_dir = following.project_dir
+    orgs = _orgs(project_dir, following.orgs)
+    if sources:  # the same bytes for every org
+        shared = _payload(project_dir, orgs[0].name, upload)
         payloads = {o.name: shared for o in orgs}
     else:
-        payloads = {o.name: _payload(project_dir, o.name, kw) for o in orgs}
+        payloads = {o.name: _payload(project_dir, o.name, upload) for o in orgs}
 
     def deploy_action(run: TargetRun) -> Outcome:
-        return run.start(payloads[run.org], options, detach=kw["detach"])
+        return run.start(payloads[run.org], options, detach=upload.detach)
 
     action: Callable[[TargetRun], Outcome] = deploy_action
     if with_users:
@@ -300,14 +205,14 @@ def _start(
         action = then_apply_users(action, project_dir)
     verb = Verb.VALIDATE if validate else Verb.START
     first = next(iter(payloads.values()))
-    _run(orgs, action, verb, first, **kw)
+    _run(orgs, action, verb, first, following)
 
 
-def _job_verb(name: str, job_id: str | None, *, detach: bool = False, **kw: Any) -> None:
+def _job_verb(name: str, job_id: str | None, following: Following, *, detach: bool = False) -> None:
     from apionly_deploy.salesforce.deploy import JobStore, Verb
 
-    project_dir: Path = kw["project_dir"]
-    orgs = _orgs(project_dir, kw["orgs"])
+    project_dir = following.project_dir
+    orgs = _orgs(project_dir, following.orgs)
     store = JobStore(project_dir if project_dir.is_dir() else project_dir.parent)
     if job_id is None:
         ids = {
@@ -323,7 +228,7 @@ def _job_verb(name: str, job_id: str | None, *, detach: bool = False, **kw: Any)
             return run.quick(job, detach=detach)
         return {"report": run.report, "resume": run.resume, "cancel": run.cancel}[name](job)
 
-    _run(orgs, action, Verb(name), None, **kw)
+    _run(orgs, action, Verb(name), None, following)
 
 
 def _run(
@@ -331,12 +236,12 @@ def _run(
     action: Callable[[TargetRun], Outcome],
     verb: Any,
     payload: Payload | None,
-    **kw: Any,
+    following: Following,
 ) -> None:
     from apionly_deploy.cli.deploy_output import Progress, emit
     from apionly_deploy.salesforce.deploy import Hooks, Plan, run_targets
 
-    project_dir: Path = kw["project_dir"]
+    project_dir = following.project_dir
     root = project_dir if project_dir.is_dir() else project_dir.parent
     progress = Progress(
         stream=sys.stderr,
@@ -348,14 +253,14 @@ def _run(
     plan = Plan(
         project_dir=root,
         verb=verb,
-        wait=kw["wait_minutes"] * 60,
+        wait=following.wait_minutes * 60,
         api_version=payload.api_version if payload else None,
     )
     hooks = Hooks(
         on_status=progress.status,
         on_event=progress.event,
         on_wait=progress.next_check,
-        policy=_policy(kw["poll_interval"]),
+        policy=_policy(following.poll_interval),
     )
     try:
         outcomes = run_targets(targets, action, plan, hooks)
@@ -365,8 +270,8 @@ def _run(
         outcomes,
         payload=payload,
         project_dir=root,
-        as_json=kw["as_json"],
-        junit=kw.get("junit"),
+        as_json=following.as_json,
+        junit=following.junit,
     )
     click.get_current_context().exit(code)
 
