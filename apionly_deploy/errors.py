@@ -17,9 +17,18 @@ class ExitCode(IntEnum):
 
 
 class ApionlyError(Exception):
-    """Base of every error the tool reports as a one-line message."""
+    """Base of every error the tool reports as a one-line message.
+
+    ``hint`` is advice a caller higher up adds (what to do next, which job may still run); the
+    message is built from the fields, ``problem; hint``, never by rewriting ``args``.
+    """
 
     exit_code: ExitCode = ExitCode.FAILED
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        problem = super().__str__()
+        return f"{problem}; {self.hint}" if self.hint else problem
 
 
 class ConfigError(ApionlyError):

@@ -167,9 +167,9 @@ class TargetRun:
         except (NetworkError, ServerError, DeployTimeout, ResponseTooLarge) as exc:
             if isinstance(exc, ServerError) and (exc.status or 0) < 500:
                 raise
-            exc.args = (
-                f"{exc}; the request was sent, so {self.org} may have started the deploy "
-                "anyway: check Setup > Deployment Status before deploying again",
+            exc.hint = (
+                f"the request was sent, so {self.org} may have started the deploy anyway: "
+                "check Setup > Deployment Status before deploying again"
             )
             raise
 
@@ -258,9 +258,9 @@ class TargetRun:
             )
             return self._lost_track(verb, job_id, error)
         except (RemoteError, AuthError) as exc:  # the job goes on in the org: say which one
-            exc.args = (
-                f"{exc}; deploy {job_id} may still be running on {self.org}; once fixed, "
-                f"follow it with: {self._resume(job_id)}",
+            exc.hint = (
+                f"deploy {job_id} may still be running on {self.org}; once fixed, "
+                f"follow it with: {self._resume(job_id)}"
             )
             return self._lost_track(verb, job_id, exc)
         except Detached as exc:
