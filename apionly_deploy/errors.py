@@ -94,6 +94,12 @@ class ServerError(RemoteError):
         super().__init__(message)
         self.status = status
 
+    @property
+    def retryable(self) -> bool:
+        """Tell whether the server's side failed (HTTP 5xx): a retry may help; a 4xx or an
+        answer that is no SOAP at all comes back the same."""
+        return (self.status or 0) >= 500
+
 
 class SoapFault(RemoteError):
     """The Metadata API answered with a SOAP fault."""

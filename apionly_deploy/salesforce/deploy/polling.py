@@ -99,7 +99,7 @@ class Poller:
                 log.warning("%s; waiting before the next poll", exc)
                 self.wait(max(backoff, self.policy.limit_wait), failure=exc)
             except (NetworkError, ServerError) as exc:
-                if isinstance(exc, ServerError) and (exc.status or 0) < 500:
+                if isinstance(exc, ServerError) and not exc.retryable:
                     raise
                 log.warning("poll failed (%s); retrying in %.1f s", exc, backoff)
                 self.wait(backoff, failure=exc)

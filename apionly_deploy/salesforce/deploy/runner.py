@@ -165,7 +165,7 @@ class TargetRun:
         try:
             yield
         except (NetworkError, ServerError, DeployTimeout, ResponseTooLarge) as exc:
-            if isinstance(exc, ServerError) and (exc.status or 0) < 500:
+            if isinstance(exc, ServerError) and not exc.retryable:
                 raise
             exc.hint = (
                 f"the request was sent, so {self.org} may have started the deploy anyway: "
