@@ -12,17 +12,24 @@ from golden import assert_golden
 from apionly_deploy.model.components import Kind
 from apionly_deploy.report.diff import JSON_SCHEMA, format_json, format_markdown, format_text
 from apionly_deploy.review.diff import Action, Category, Change, Comparison, Risk, compare
-from apionly_deploy.review.gitrefs import path_sides
+from apionly_deploy.review.gitrefs import path_sides, template_digests
 from apionly_deploy.review.risk import assess_comparison
 
 DIFF_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "diff"
 FORMATS = {"txt": format_text, "md": format_markdown, "json": format_json}
 
 
-def rated(pair: str) -> Comparison:
-    """Compare ``<pair>/base`` or ``v1`` with its head, labelled by relative paths."""
+def rated(pair: str, *, templates: bool = False) -> Comparison:
+    """Compare ``<pair>/base`` or ``v1`` with its head, labelled by relative paths; with
+    ``templates`` their ``templates/`` folders too, as a project's."""
     old, new = {"crafted": ("base", "head"), "real": ("v1", "v2")}[pair]
-    base, head = path_sides(DIFF_FIXTURES / pair / old, DIFF_FIXTURES / pair / new)
+    folders = (DIFF_FIXTURES / pair / old, DIFF_FIXTURES / pair / new)
+    base, head = path_sides(*folders)
+    if templates:
+        base, head = (
+            dataclasses.replace(side, templates=template_digests(f / "templates", limit=9999))
+            for side, f in zip((base, head), folders, strict=True)
+        )
     comparison = compare(base, head)
     labelled = dataclasses.replace(comparison, base=f"{pair}/{old}", head=f"{pair}/{new}")
     return assess_comparison(labelled)
@@ -34,8 +41,20 @@ def test_golden(pair: str, suffix: str) -> None:
     assert_golden(f"diff/{pair}.{suffix}", FORMATS[suffix](rated(pair)).encode())
 
 
+@pytest.mark.parametrize("suffix", sorted(FORMATS))
+def test_template_changes_are_high_risk_in_every_format(suffix: str) -> None:
+    templates_only = dataclasses.replace(
+        rated("crafted", templates=True),
+        changes=tuple(
+            c for c in rated("crafted", templates=True).changes if c.rule == "change-template"
+        ),
+    )
+    assert {c.key for c in templates_only.changes} == {"macros.j2", "permissionset.xml.j2"}
+    assert_golden(f"diff/templates.{suffix}", FORMATS[suffix](templates_only).encode())
+
+
 def test_crafted_pair_covers_every_category_but_settings() -> None:
-    seen = {change.category for change in rated("crafted").changes}
+    seen = {change.category for change in rated("crafted", templates=True).changes}
     assert set(Category) - seen == {Category.SETTING}
 
 
