@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from golden import assert_golden
 
 from apionly_deploy.model.components import Kind
 from apionly_deploy.report.diff import JSON_SCHEMA, format_json, format_markdown, format_text
+from apionly_deploy.review.audience import Audience
 from apionly_deploy.review.diff import Action, Category, Change, Comparison, Risk, compare
 from apionly_deploy.review.gitrefs import path_sides, template_digests
 from apionly_deploy.review.risk import assess_comparison
@@ -92,6 +94,39 @@ def test_markdown_escapes_table_cells() -> None:
     assert "| Profile | A\\|B &lt;x&gt; | 0 | 0 | 1 |" in markdown
     assert "<code>k\\|&lt;y&gt;</code>" in markdown
     assert "r\\|s" in markdown
+
+
+HOSTILE = "@acme/security-team ![x](https://evil.example/t.png) <img src=https://evil.example/p>"
+
+
+def test_markdown_makes_mentions_and_remote_images_inert() -> None:
+    """Names, descriptions and notes from a pull request or an org ping no one and load no
+    image when the report is posted as a PR comment."""
+    change = Change(
+        Kind.PERMISSION_SET,
+        HOSTILE,
+        Category.SETTING,
+        "description",
+        Action.CHANGE,
+        before="\\[ok](https://evil.example) ![y](http://evil.example/i.png) @here",
+        after=HOSTILE,
+        note=HOSTILE,
+        risk=Risk.LOW,
+        reason=HOSTILE,
+    )
+    audience = Audience(users=("@octocat", "erp@acme.example"), groups=(HOSTILE,))
+    comparison = Comparison(
+        "@base", HOSTILE, (change,), (HOSTILE,), {(Kind.PERMISSION_SET, HOSTILE): audience}
+    )
+    markdown = format_markdown(comparison)
+    assert HOSTILE in format_text(comparison)  # a terminal shows the text as it is
+    assert "@\u200dacme/security-team" in markdown
+    assert re.search(r"(?<![A-Za-z0-9])@(?!\u200d)", markdown) is None
+    assert "<code>erp@acme.example</code>" in markdown  # an address is not a mention
+    unescaped = re.sub(r"\\.", "", markdown)  # what is left after Markdown's escapes
+    assert "[" not in unescaped  # no live link or image
+    assert "]" not in unescaped
+    assert "<img" not in markdown
 
 
 def test_markdown_caps_rows_highest_risk_first() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
 from typing import Any
@@ -147,8 +148,16 @@ def reaches(audience: Audience | None, code: Callable[[str], str] = str) -> str:
     return "; ".join(parts)
 
 
+#: Text from a pull request or an org is posted as a PR comment: a backslash before Markdown's
+#: link and image brackets makes ``![x](https://...)`` inert text, and ``<img`` is HTML-escaped.
+_INERT = str.maketrans({"\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]", "\n": " ", "\r": " "})
+#: An ``@`` that could start a mention (not after a letter or digit, as in an email address):
+#: a zero-width joiner after it keeps ``@team`` from notifying anyone (issue 16).
+_MENTION = re.compile(r"(?<![A-Za-z0-9])@")
+
+
 def _cell(text: str) -> str:
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+    return _MENTION.sub("@\u200d", html.escape(text, quote=False).translate(_INERT))
 
 
 def _code(text: str) -> str:
