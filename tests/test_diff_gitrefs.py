@@ -18,6 +18,7 @@ from apionly_deploy.review.gitrefs import WORKING_TREE, default_base, ref_side, 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 PROFILE = '[profiles."Billing API Only"]'
+ROOT = SAMPLE_PROJECT.parent
 
 
 def git(repo: Path, *args: str) -> str:
@@ -140,6 +141,34 @@ def test_modify_all_data_on_a_permission_set_fails_on_high(
     code, stdout, stderr = run_diff(repo, "main", "--fail-on", "high", monkeypatch=monkeypatch)
     assert (code, stderr) == (1, "diff: 1 change(s) rated high (--fail-on high)\n")
     assert ("ERP_Orders", "ModifyAllData", "grant") in keys(stdout)
+
+
+def test_a_template_change_is_high_risk_even_when_the_xml_is_the_same(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Templates are code from a pull request: any change under templates/ is rated high."""
+    templates = repo / "project" / "templates"
+    templates.mkdir()
+    shutil.copy(ROOT / "templates" / "permissionset.xml.j2", templates)
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "override a template")
+    with (templates / "permissionset.xml.j2").open("a", encoding="utf-8") as handle:
+        handle.write("{# same XML, new code #}")
+    (templates / "extra.j2").write_text("x", encoding="utf-8")
+    code, stdout, stderr = run_diff(repo, "main", "HEAD", monkeypatch=monkeypatch)
+    assert (code, stderr) == (0, "")
+    [component] = json.loads(stdout)["components"]
+    assert (component["kind"], component["name"]) == ("Template", "templates")
+    assert [(c["key"], c["action"], c["risk"]) for c in component["changes"]] == [
+        ("permissionset.xml.j2", "add", "high")
+    ]
+    code, stdout, _ = run_diff(repo, "HEAD", "--fail-on", "high", monkeypatch=monkeypatch)
+    [component] = json.loads(stdout)["components"]
+    assert code == 1
+    assert [(c["key"], c["action"]) for c in component["changes"]] == [
+        ("extra.j2", "add"),
+        ("permissionset.xml.j2", "change"),
+    ]
 
 
 def test_unknown_ref_is_a_usage_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from apionly_deploy.errors import ConfigError
 from apionly_deploy.model.components import Kind
-from apionly_deploy.review.diff import Action, Category, Change, Risk
+from apionly_deploy.review.diff import Action, Category, Change, ProjectFile, Risk
 from apionly_deploy.review.risk import assess, default_rules, highest, load_rules, parse_rules, rate
 
 PS, PROFILE = Kind.PERMISSION_SET, Kind.PROFILE
@@ -48,6 +48,14 @@ CASES = [
         Risk.HIGH,
     ),
     (change(Category.LICENSE, "license", Action.CHANGE), "change-license", Risk.HIGH),
+    *(
+        (
+            Change(ProjectFile.TEMPLATE, "templates", Category.TEMPLATE, "profile.xml.j2", a),
+            "change-template",
+            Risk.HIGH,
+        )
+        for a in (Action.ADD, Action.CHANGE, Action.REMOVE)
+    ),
     (
         change(Category.EXTERNAL_CREDENTIAL_PRINCIPAL, "Erp-Integration", Action.REVOKE),
         "revoke-external-credential-principal",

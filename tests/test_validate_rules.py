@@ -408,3 +408,16 @@ def test_hidden_on_an_old_field_permission_is_a_note():
     body = "<editable>false</editable><field>Account.Site</field><hidden>false</hidden><readable>true</readable>"
     [finding] = on_xml(permission_set(("fieldPermissions", body)))
     assert (finding.rule, finding.severity) == ("AO003", Severity.NOTE)
+
+
+@BOTH
+def test_api_only_through_the_integration_license_alone_gets_the_api_only_rules(check):
+    """A Profile on the Salesforce Integration license is API-only without an ApiUserOnly
+    entry: admin and broad permissions, AuthorApex, PasswordNeverExpires and missing login
+    IP ranges are still reported."""
+    granted = ("ApiEnabled", "ManageUsers", "ModifyAllData", "AuthorApex", "PasswordNeverExpires")
+    findings = check(
+        profile(*(user(name) for name in granted), text("userLicense", "Salesforce Integration")),
+        "Integration.profile-meta.xml",
+    )
+    assert {"AO104", "AO301", "AO302", "AO303", "AO304"} <= set(rules(findings))

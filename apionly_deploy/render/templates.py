@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from functools import lru_cache
@@ -28,6 +26,7 @@ from apionly_deploy.model import names
 from apionly_deploy.model.components import Bundle, Component, Kind, Node, PermissionContainer
 from apionly_deploy.model.merge import sorted_entry_lists
 from apionly_deploy.model.xmldoc import escape_text
+from apionly_deploy.render import output
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 BUILTIN_TEMPLATES = _PACKAGE / "templates"  # in the wheel
@@ -318,42 +317,46 @@ def sfdx_project(api_version: str) -> bytes:
 
 
 def write_tree(files: Mapping[str, bytes], out_dir: Path) -> None:
-    """Write ``files`` under ``out_dir`` atomically: a half-done write never replaces it."""
-    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / _MARKER).exists():
+    """Write ``files`` under ``out_dir`` atomically: a half-done write never replaces it, and
+    the folder is swapped in one step where the OS allows (``render.output``)."""
+    if _foreign(out_dir):
         raise ConfigError(
             f"{out_dir}: exists and was not written by apionly-deploy; "
             "choose another --out or empty it"
         )
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+        output.remove_leftovers(out_dir)
+        with output.staging_folder(out_dir) as staging:
+            for rel, data in files.items():
+                target = staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            (staging / _MARKER).write_text("rendered by apionly-deploy; replaced on every render\n")
+            output.swap_in(staging, out_dir)
     except OSError as exc:
-        raise ConfigError(f"{out_dir}: cannot write there ({exc.strerror}); pick --out") from None
-    try:
-        for rel, data in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        (staging / _MARKER).write_text("rendered by apionly-deploy; replaced on every render\n")
-        _swap(staging, out_dir)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise ConfigError(f"{out_dir}: cannot write the render ({exc.strerror})") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
-def _swap(staging: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    os.rmdir(old)
-    os.replace(out_dir, old)
-    try:
-        os.replace(staging, out_dir)
-    except BaseException:
-        os.replace(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+def _foreign(out_dir: Path) -> bool:
+    """Return True when ``out_dir`` holds files and not our marker.
+
+    A concurrent render may swap the folder out and empty it while it is listed: a listing
+    counts only when the path still names the folder listed.
+    """
+    for _ in range(100):
+        try:
+            fd = os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise ConfigError(f"{out_dir}: cannot write the render ({exc.strerror})") from None
+        try:
+            entries = os.listdir(fd)
+            if os.path.samestat(os.fstat(fd), os.stat(out_dir)):
+                return bool(entries) and _MARKER not in entries
+        except FileNotFoundError:
+            pass
+        finally:
+            os.close(fd)
+    return False

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
 from apionly_deploy.model.components import Kind
 from apionly_deploy.review.audience import Audience
-from apionly_deploy.review.diff import Category, Change, Comparison, Risk, sort_key
+from apionly_deploy.review.diff import Category, Change, Comparison, Risk, Subject, sort_key
 
 #: The JSON document's schema id; bump the number on any incompatible change.
 JSON_SCHEMA = "apionly-deploy/diff/1"
@@ -51,6 +52,7 @@ CATEGORY_LABELS = {
     Category.GROUP_MUTING: "muting set in group",
     Category.SETTING: "setting",
     Category.OTHER: "other",
+    Category.TEMPLATE: "template",
 }
 _RISKS = (Risk.HIGH, Risk.MEDIUM, Risk.LOW)
 _COLORS = {Risk.HIGH: "\x1b[1;31m", Risk.MEDIUM: "\x1b[33m", Risk.LOW: "\x1b[2m"}
@@ -66,7 +68,11 @@ def _review_order(change: Change) -> tuple[int, tuple[str, str, int, str]]:
     return (-_risk(change).rank, sort_key(change))
 
 
-def by_component(changes: Sequence[Change]) -> Iterator[tuple[Kind, str, list[Change]]]:
+def _audience(comparison: Comparison, kind: Subject, name: str) -> Audience | None:
+    return comparison.audiences.get((kind, name)) if isinstance(kind, Kind) else None
+
+
+def by_component(changes: Sequence[Change]) -> Iterator[tuple[Subject, str, list[Change]]]:
     """Yield (kind, name, changes in review order) per component, in kind then name order."""
     ordered = sorted(changes, key=lambda c: (c.kind.value, c.component))
     for (kind, name), group in groupby(ordered, key=lambda c: (c.kind, c.component)):
@@ -108,7 +114,7 @@ def format_text(comparison: Comparison, *, color: bool = False) -> str:
         return "\n".join([*lines, "", "No permission changes."]) + "\n"
     for kind, name, changes in by_component(comparison.changes):
         lines += ["", paint(_BOLD, f"{kind} {name}") + f"  ({_tally_text(changes)})"]
-        reach = reaches(comparison.audiences.get((kind, name)))
+        reach = reaches(_audience(comparison, kind, name))
         if reach:
             lines.append(paint(_DIM, f"  reaches {reach}"))
         for change in changes:
@@ -142,8 +148,16 @@ def reaches(audience: Audience | None, code: Callable[[str], str] = str) -> str:
     return "; ".join(parts)
 
 
+#: Text from a pull request or an org is posted as a PR comment: a backslash before Markdown's
+#: link and image brackets makes ``![x](https://...)`` inert text, and ``<img`` is HTML-escaped.
+_INERT = str.maketrans({"\\": "\\\\", "|": "\\|", "[": "\\[", "]": "\\]", "\n": " ", "\r": " "})
+#: An ``@`` that could start a mention (not after a letter or digit, as in an email address):
+#: a zero-width joiner after it keeps ``@team`` from notifying anyone (issue 16).
+_MENTION = re.compile(r"(?<![A-Za-z0-9])@")
+
+
 def _cell(text: str) -> str:
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+    return _MENTION.sub("@\u200d", html.escape(text, quote=False).translate(_INERT))
 
 
 def _code(text: str) -> str:
@@ -182,13 +196,13 @@ def format_markdown(comparison: Comparison, *, max_rows: int = 200) -> str:
             f"| {kind} | {_cell(name)} | {c[Risk.HIGH]} | {c[Risk.MEDIUM]} | {c[Risk.LOW]} |"
         )
     for kind, name, changes in groups:
-        reach = reaches(comparison.audiences.get((kind, name)), _code)
+        reach = reaches(_audience(comparison, kind, name), _code)
         lines += ["", *_details(kind, name, changes, max_rows=max_rows, reach=reach)]
     return "\n".join(lines) + "\n"
 
 
 def _details(
-    kind: Kind, name: str, changes: list[Change], *, max_rows: int, reach: str = ""
+    kind: Subject, name: str, changes: list[Change], *, max_rows: int, reach: str = ""
 ) -> list[str]:
     is_open = " open" if any(_risk(c) is Risk.HIGH for c in changes) else ""
     lines = [
@@ -258,8 +272,8 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
             {
                 "kind": kind.value,
                 "name": name,
-                "users": list(comparison.audiences.get((kind, name), Audience()).users),
-                "groups": list(comparison.audiences.get((kind, name), Audience()).groups),
+                "users": list((_audience(comparison, kind, name) or Audience()).users),
+                "groups": list((_audience(comparison, kind, name) or Audience()).groups),
                 "summary": _summary(changes),
                 "changes": [_change_json(change) for change in changes],
             }

@@ -61,6 +61,20 @@ class Category(StrEnum):
     GROUP_MUTING = "group_muting"
     SETTING = "setting"
     OTHER = "other"
+    # A file under the project's templates/ folder: code from a pull request.
+    TEMPLATE = "template"
+
+
+class ProjectFile(StrEnum):
+    """What a change is about when it is not a permission component."""
+
+    TEMPLATE = "Template"
+
+
+#: A changed thing: a permission component's kind, or a project file.
+Subject = Kind | ProjectFile
+#: The component name template changes are listed under.
+TEMPLATES_FOLDER = "templates"
 
 
 class Action(StrEnum):
@@ -94,9 +108,9 @@ MUTING_NOTE = "muting permission set: a flag turned on here takes it away from t
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One semantic change to one entry of one component."""
+    """One semantic change to one entry of one component (or one project template)."""
 
-    kind: Kind
+    kind: Subject
     component: str
     category: Category
     key: str
@@ -139,15 +153,46 @@ class Side:
     components: tuple[Component, ...]
     deletions: tuple[tuple[Kind, str], ...] = ()
     notes: tuple[str, ...] = ()
+    #: A project side's templates/ files: relative path -> content digest (None: no project).
+    templates: Mapping[str, str] | None = None
 
 
 def compare(base: Side, head: Side, assignments: Iterable[Assignment] = ()) -> Comparison:
     """Return the (unrated) changes deploying ``head`` makes over ``base``, with whom each
     changed component reaches (the groups on either side, the declared users' assignments)."""
     changes = diff_bundles(base.components, head.components, deletions=head.deletions)
-    keys = dict.fromkeys((c.kind, c.component) for c in changes)
+    keys = dict.fromkeys((c.kind, c.component) for c in changes if isinstance(c.kind, Kind))
     reach = audiences(keys, (*head.components, *base.components), assignments)
+    changes += template_changes(base.templates, head.templates)
     return Comparison(base.label, head.label, tuple(changes), base.notes + head.notes, reach)
+
+
+def template_changes(old: Mapping[str, str] | None, new: Mapping[str, str] | None) -> list[Change]:
+    """Return a change per template file added, removed or edited between two project sides.
+
+    Templates are code from a pull request (they decide what is rendered and deployed), so
+    any change is listed; only when both sides are projects (None: a file or an org).
+    """
+    if old is None or new is None:
+        return []
+    changes = []
+    for path in sorted(old.keys() | new.keys()):
+        before, after = old.get(path), new.get(path)
+        if before == after:
+            continue
+        action = Action.ADD if before is None else Action.REMOVE if after is None else Action.CHANGE
+        changes.append(
+            Change(
+                ProjectFile.TEMPLATE,
+                TEMPLATES_FOLDER,
+                Category.TEMPLATE,
+                path,
+                action,
+                before=before,
+                after=after,
+            )
+        )
+    return changes
 
 
 def without_stays(comparison: Comparison) -> Comparison:

@@ -7,7 +7,9 @@ there, so the user's checkout, index and worktree list are never touched.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import shutil
 import subprocess
 import tarfile
@@ -17,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from apionly_deploy.errors import ApionlyError, DiffInputError
+from apionly_deploy.fileio import read_limited
 from apionly_deploy.model import names
 from apionly_deploy.model.components import Kind
 from apionly_deploy.model.parse import parse_component_bytes, parse_component_file
@@ -191,10 +194,12 @@ def project_side(
     """Render the project (with ``org``'s variables) and read the rendered files back: exactly
     what a deploy would send."""
     from apionly_deploy.project.pipeline import (
+        TEMPLATES_DIR,
         build_project,  # the render stack loads only when used
     )
-    from apionly_deploy.render.templates import Layout
+    from apionly_deploy.render.templates import MAX_TEMPLATE_BYTES, Layout
 
+    templates = template_digests(project_dir / TEMPLATES_DIR, limit=MAX_TEMPLATE_BYTES)
     built = build_project(project_dir, org=org, validate=False)
     files = built.render(Layout.MDAPI)
     components = tuple(
@@ -202,7 +207,34 @@ def project_side(
         for path, data in sorted(files.items())
         if names.kind_of_file_name(path_name := PurePosixPath(path).name) is not None
     )
-    return Side(label, components, deletions=built.bundle.deletions, notes=notes)
+    return Side(
+        label, components, deletions=built.bundle.deletions, notes=notes, templates=templates
+    )
+
+
+def template_digests(folder: Path, *, limit: int) -> dict[str, str]:
+    """Return ``relative path -> short sha256`` of every file under a templates folder.
+
+    Links are never followed (a link is described by its target), and a file that cannot be
+    read is still listed, so any change to the folder shows up in the diff.
+    """
+    found: dict[str, str] = {}
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in files:
+            path = Path(root, name)
+            found[path.relative_to(folder).as_posix()] = _digest(path, limit)
+    return found
+
+
+def _digest(path: Path, limit: int) -> str:
+    if path.is_symlink():
+        return f"link to {one_line(os.readlink(path))}"
+    try:
+        data = read_limited(path, limit)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    return f"sha256 {hashlib.sha256(data).hexdigest()[:12]}"
 
 
 def ref_side(

@@ -4,7 +4,6 @@ processes on one project do not corrupt `.apionly/`."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -99,7 +98,7 @@ def test_an_interrupted_retrieve_write_leaves_the_previous_files(tmp_path, monke
 
 
 def test_an_interrupted_render_leaves_the_previous_output(tmp_path, monkeypatch) -> None:
-    from apionly_deploy.render import templates as render
+    from apionly_deploy.render import output
 
     project = tmp_path / "p"
     project.mkdir()
@@ -114,14 +113,12 @@ def test_an_interrupted_render_leaves_the_previous_output(tmp_path, monkeypatch)
     (project / "apionly.toml").write_text(
         (project / "apionly.toml").read_text().replace('"ERP"\n', '"ERP 2"\n')
     )
-    real_replace = os.replace
 
-    def interrupt_swap(src, dst):
-        if Path(src).name.startswith(".out.new-"):
-            raise KeyboardInterrupt
-        real_replace(src, dst)
+    def interrupt_swap(staging, out_dir):
+        assert Path(staging).name.startswith(".out.new-")
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(render.os, "replace", interrupt_swap)
+    monkeypatch.setattr(output, "swap_in", interrupt_swap)
     interrupted = CliRunner().invoke(cli, ["render", "-p", str(project), "--out", str(out)])
     assert interrupted.exit_code == 130
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
