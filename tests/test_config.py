@@ -200,6 +200,13 @@ BAD_INPUTS = [
         id="emoji-profile-name-too-long-for-a-file-name",
     ),
     pytest.param(
+        '[profiles."Int\u00e9gration"]\ndescription = "a"\n'
+        '[profiles."Inte\u0301gration"]\ndescription = "b"\n',
+        "DIR/apionly.toml:1: profiles.\"Int\u00e9gration\": duplicate name: 'Int\u00e9gration' is "
+        "declared twice, in two Unicode forms; keep one of them",
+        id="one-name-in-two-unicode-forms",
+    ),
+    pytest.param(
         '[project]\napi_version = "62.0"\n',
         "DIR/apionly.toml: the project declares no permission sets, muting permission sets, profiles "
         "or permission set groups; "
@@ -300,3 +307,15 @@ def test_a_decomposed_file_name_is_the_composed_component() -> None:
     """macOS writes file names decomposed (NFD); the component is the one the project names."""
     decomposed = unicodedata.normalize("NFD", "Intégration")
     assert component_name(f"{decomposed}.profile-meta.xml") == "Intégration"
+
+
+def test_names_are_read_in_nfc(tmp_path: Path) -> None:
+    """A profile typed decomposed (NFD) is the profile Salesforce and the other files name."""
+    decomposed = unicodedata.normalize("NFD", "Intégration")
+    (tmp_path / "apionly.toml").write_text(
+        f'[profiles."{decomposed}"]\n[permission_set_groups.G]\nlabel = "G"\n'
+        f'permission_sets = ["S"]\n[delete]\nprofiles = ["{decomposed} Old"]\n'
+    )
+    bundle = build_bundle(load_project(tmp_path))
+    assert [c.name for c in bundle.components if c.kind is Kind.PROFILE] == ["Intégration"]
+    assert bundle.deletions == ((Kind.PROFILE, "Intégration Old"),)
