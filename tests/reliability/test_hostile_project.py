@@ -115,3 +115,20 @@ def test_validate_and_the_pipeline_find_the_same(tmp_path):
         build_project(folder)
     assert list(failed.value.findings) == validate_project(folder)
     assert [f.rule for f in failed.value.findings] == ["AO001"]
+
+
+@pytest.mark.parametrize("command", [["doctor"], ["users", "plan"]], ids=" ".join)
+def test_a_missing_ca_certificate_is_one_config_line(tmp_path, command):
+    """doctor reported a missing APIONLY_CA_CERT as "API access is not available" (exit 1)."""
+    missing = tmp_path / "no-such-ca.pem"
+    env = {
+        "APIONLY_CA_CERT": str(missing),
+        "APIONLY_INSTANCE_URL": "https://127.0.0.1:9",
+        "APIONLY_ACCESS_TOKEN": "00Dxx!token",
+    }
+    result = Cli(env)(*command, "-p", str(project(tmp_path, PERMISSION_SET)), "-o", "env")
+    assert result.exit_code == 3, result.output
+    assert result.stderr == (
+        f"Error: APIONLY_CA_CERT: {missing}: no such file; point it at the CA certificate (PEM) "
+        "that signs the org's TLS certificate\n"
+    )
