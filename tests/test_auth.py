@@ -571,6 +571,8 @@ def test_without_the_ca_requests_ca_bundle_is_honoured(emulator, tmp_path, monke
 
 def test_file_paths_expand_home_and_are_relative_to_the_project(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.pem").write_text("a CA bundle\n")  # a missing one is refused
     org = org_config_from_table(
         "dev",
         {"auth": "sfdx-url", "auth_url_file": "~/dev-url", "ca_cert": "certs/ca.pem"},

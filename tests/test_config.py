@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from apionly_deploy.errors import ConfigError, ExitCode
 from apionly_deploy.model.components import API_ENABLED, API_USER_ONLY, Kind, PermissionContainer
+from apionly_deploy.model.names import component_name
 from apionly_deploy.project.config import load_project, locate
 from apionly_deploy.project.declarations import build_bundle
 
@@ -181,6 +183,30 @@ BAD_INPUTS = [
         id="duplicate-table",
     ),
     pytest.param(
+        '[profiles."A\\u0000B"]\ndescription = "x"\n',
+        "DIR/apionly.toml:1: profiles.\"A\\x00B\": name 'A\\x00B' holds a control character; rename it",
+        id="nul-in-profile-name",
+    ),
+    pytest.param(
+        f"[profiles.{'P' * 250}]\n",
+        f"DIR/apionly.toml:1: profiles.{'P' * 250}: name '{'P' * 40}...' makes a file name of "
+        "267 bytes (UTF-8); file systems take at most 255; rename it",
+        id="profile-name-too-long-for-a-file-name",
+    ),
+    pytest.param(
+        f'[profiles."{chr(0x1F600) * 70}"]\n',
+        f"DIR/apionly.toml:1: profiles.\"{chr(0x1F600) * 70}\": name '{chr(0x1F600) * 40}...' "
+        "makes a file name of 297 bytes (UTF-8); file systems take at most 255; rename it",
+        id="emoji-profile-name-too-long-for-a-file-name",
+    ),
+    pytest.param(
+        '[profiles."Int\u00e9gration"]\ndescription = "a"\n'
+        '[profiles."Inte\u0301gration"]\ndescription = "b"\n',
+        "DIR/apionly.toml:1: profiles.\"Int\u00e9gration\": duplicate name: 'Int\u00e9gration' is "
+        "declared twice, in two Unicode forms; keep one of them",
+        id="one-name-in-two-unicode-forms",
+    ),
+    pytest.param(
         '[project]\napi_version = "62.0"\n',
         "DIR/apionly.toml: the project declares no permission sets, muting permission sets, profiles "
         "or permission set groups; "
@@ -275,3 +301,21 @@ def test_other_orgs_secret_paths_do_not_block_this_org(tmp_path: Path) -> None:
         "DIR/apionly.toml:16: orgs.prod: undefined variable ${APIONLY_UNSET_KEY}; "
         "define it in [vars] or the environment"
     )
+
+
+def test_a_decomposed_file_name_is_the_composed_component() -> None:
+    """macOS writes file names decomposed (NFD); the component is the one the project names."""
+    decomposed = unicodedata.normalize("NFD", "Intégration")
+    assert component_name(f"{decomposed}.profile-meta.xml") == "Intégration"
+
+
+def test_names_are_read_in_nfc(tmp_path: Path) -> None:
+    """A profile typed decomposed (NFD) is the profile Salesforce and the other files name."""
+    decomposed = unicodedata.normalize("NFD", "Intégration")
+    (tmp_path / "apionly.toml").write_text(
+        f'[profiles."{decomposed}"]\n[permission_set_groups.G]\nlabel = "G"\n'
+        f'permission_sets = ["S"]\n[delete]\nprofiles = ["{decomposed} Old"]\n'
+    )
+    bundle = build_bundle(load_project(tmp_path))
+    assert [c.name for c in bundle.components if c.kind is Kind.PROFILE] == ["Intégration"]
+    assert bundle.deletions == ((Kind.PROFILE, "Intégration Old"),)

@@ -83,13 +83,29 @@ apps = { Erp_Console = "visible" }
 computing_summaries = ["Erp_Summary"]
 custom_metadata_types = ["Erp_Endpoint__mdt"]
 custom_settings = { Erp_Switches__c = false }
-dataspace_scopes = [{ dataAccessLevel = "ALL", dataspaceScope = "default" }]
 email_routing_addresses = ["Erp_Inbox"]
 external_credential_principals = ["Erp-Integration"]
 external_data_sources = ["Erp_Archive"]
 flows = ["Erp_Sync"]
 service_presence_statuses = ["Busy"]
 other = { futureAccesses = [{ enabled = "true", thing = "Erp" }] }
+
+# the schema requires every flag of a scope
+[[permission_sets.Every_Kind.dataspace_scopes]]
+dataAccessLevel = "ALL"
+dataspaceScope = "default"
+customizeDataApplicationDefinitions = "false"
+customizeDataObjSecondaryIndexDefinitions = "false"
+customizeDataShareDefinitions = "false"
+customizeFTestDataspaceScopedDefinition = "false"
+customizeMLPredictionDefinitions = "false"
+customizeSemanticSearchDefinitions = "false"
+viewDataApplicationDefinitions = "false"
+viewDataObjSecondaryIndexDefinitions = "false"
+viewDataShareDefinitions = "false"
+viewFTestDataspaceScopedDefinition = "false"
+viewMLPredictionDefinitions = "false"
+viewSemanticSearchDefinitions = "false"
 """
 
 #: The components EVERY_KIND names, which a real org needs before the set deploys.

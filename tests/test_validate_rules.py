@@ -421,3 +421,21 @@ def test_api_only_through_the_integration_license_alone_gets_the_api_only_rules(
         "Integration.profile-meta.xml",
     )
     assert {"AO104", "AO301", "AO302", "AO303", "AO304"} <= set(rules(findings))
+
+
+LOOK_ALIKE = "\u0410ccount"  # a Cyrillic A, then Latin: reads as Account
+
+
+@BOTH
+def test_ao403_names_mixing_latin_with_cyrillic_or_greek(check):
+    """A Cyrillic look-alike of Account passed validation; now each mixed name is a warning."""
+    bad = permission_set(obj(LOOK_ALIKE, "read"), field(f"{LOOK_ALIKE}.Industry"))
+    found = only(check(bad, "Ad\u03bcin.permissionset-meta.xml"), "AO403")
+    assert {f.severity for f in found} == {Severity.WARNING}
+    assert sorted(f.message.split(" ")[0] for f in found) == ["field", "name", "object"]
+    [look_alike] = [f for f in found if f.message.startswith("object")]
+    assert "mixes Cyrillic and Latin letters ('\\u0410ccount')" in look_alike.message
+    plain = permission_set(obj("Account", "read"), field("Account.Industry"))
+    assert "AO403" not in rules(
+        check(plain, "\u0410\u0434\u043c\u0438\u043d.permissionset-meta.xml")
+    )

@@ -182,6 +182,12 @@ _CATALOGUE = (
         "Entries for the same key with conflicting values",
         "Keep one entry per key; which one Salesforce applies is not documented.",
     ),
+    Rule(
+        "AO403",
+        W,
+        "Name mixes Latin with Cyrillic or Greek letters",
+        "Write the name in one script: a look-alike letter makes it another name.",
+    ),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}

@@ -21,6 +21,7 @@ from apionly_deploy.check.entry_xml import EntryPlan, entry_plan, xml_entry_find
 from apionly_deploy.check.rules import RULES, Finding, Rule, Severity, make, worst
 from apionly_deploy.check.scan import SCANNED_ENTRIES, scan_container
 from apionly_deploy.check.schema_types import unique_children
+from apionly_deploy.check.scripts import mixed_script_findings, xml_mixed_script_findings
 from apionly_deploy.check.semantic import check_container
 from apionly_deploy.errors import XmlError
 from apionly_deploy.fileio import read_limited
@@ -73,6 +74,7 @@ def validate_components(components: Iterable[Component], *, api_version: str) ->
     for component in components:
         file = component.source or names.source_path(component.kind, component.name)
         findings += model_entry_findings(component, file=file)
+        findings += mixed_script_findings(component, file=file)
         if isinstance(component, PermissionContainer):
             findings += check_container(component, file=file)
             findings += _model_schema(component, api_version=api_version, file=file)
@@ -195,6 +197,7 @@ def _check_root(
         for f in check_container(container, file=source)
     ]
     findings += model_entry_findings(container, file=source)
+    findings += xml_mixed_script_findings(root, name=name, ns=ns, data=data, file=source)
     findings += xml_entry_findings(root, kind=kind, plan=plan, file=source)
     return findings
 

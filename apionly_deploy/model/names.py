@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import unquote
 
 from apionly_deploy.model.components import Kind
@@ -19,7 +20,11 @@ _MDAPI_SUFFIXES = tuple(f".{kind.suffix}" for kind in Kind)
 #: ending in an underscore. A managed-package namespace prefix ``ns__`` is allowed in front.
 _API_NAME = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*__)?[A-Za-z](?:_?[A-Za-z0-9])*")
 API_NAME_MAX = 80
+#: Salesforce's field reference gives Profile.Name a length of 255, PermissionSet.Name 80.
 PROFILE_NAME_MAX = 255
+#: The longest file name (in bytes) Linux, macOS and Windows file systems all take.
+FILE_NAME_MAX_BYTES = 255
+_PROFILE_SUFFIX = f".{Kind.PROFILE.suffix}-meta.xml"
 
 
 def encode_file_name(name: str) -> str:
@@ -31,8 +36,14 @@ def component_name(file_name: str) -> str:
     """Return the component name a metadata file name stands for."""
     for suffix in (*_SOURCE_SUFFIXES, *_MDAPI_SUFFIXES):
         if file_name.endswith(suffix):
-            return unquote(file_name[: -len(suffix)])
-    return unquote(file_name.rsplit(".", 1)[0])
+            return nfc(unquote(file_name[: -len(suffix)]))
+    return nfc(unquote(file_name.rsplit(".", 1)[0]))
+
+
+def nfc(name: str) -> str:
+    """Return ``name`` in Unicode NFC: a name typed on one system and its decomposed form read
+    from a macOS file name are one component."""
+    return name if name.isascii() else unicodedata.normalize("NFC", name)
 
 
 def kind_of_file_name(file_name: str) -> Kind | None:
@@ -75,4 +86,12 @@ def profile_name_problem(name: str) -> str | None:
         return "has leading or trailing spaces"
     if len(name) > PROFILE_NAME_MAX:
         return f"is {len(name)} characters long; the limit is {PROFILE_NAME_MAX}"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "holds a control character"
+    size = len((encode_file_name(name) + _PROFILE_SUFFIX).encode("utf-8"))
+    if size > FILE_NAME_MAX_BYTES:
+        return (
+            f"makes a file name of {size} bytes (UTF-8); file systems take at most "
+            f"{FILE_NAME_MAX_BYTES}"
+        )
     return None

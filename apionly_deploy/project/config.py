@@ -20,6 +20,7 @@ from typing import Any
 from apionly_deploy.errors import ConfigError
 from apionly_deploy.fileio import read_limited
 from apionly_deploy.model.components import Kind
+from apionly_deploy.model.names import nfc
 from apionly_deploy.model.text import one_line
 from apionly_deploy.project import toml_fast
 from apionly_deploy.project.toml_lines import LineIndex, line_index
@@ -63,7 +64,7 @@ class SourceFile:
     @cached_property
     def lines(self) -> LineIndex:
         """Return the line of every table header and key path (built on first use)."""
-        return line_index(self.text)
+        return line_index(nfc(self.text))  # keys are looked up in NFC
 
     def locate(self, key_path: Sequence[str]) -> str:
         """Return ``file:line: dotted.key`` for ``key_path`` (``file:line`` when empty)."""
@@ -169,6 +170,7 @@ def load_project(root: Path, *, org: str | None = None) -> Project:
         line = re.search(r"line (\d+)", str(exc))
         where = f"{path}:{line.group(1)}" if line else str(path)
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    data = _nfc(src, (), data)
     check_keys(src, (), data, _TOP_KEYS)
     for key in _TOP_KEYS:  # `users = 3` would otherwise read as "no users declared"
         _table(src, data, key)
@@ -197,6 +199,31 @@ def load_project(root: Path, *, org: str | None = None) -> Project:
         vars=MappingProxyType(variables),
         tables=MappingProxyType(tables),
     )
+
+
+def _nfc(src: SourceFile, path: tuple[str, ...], value: Any) -> Any:
+    """Return ``value`` with every key, and every string outside ``[orgs]``, in Unicode NFC:
+    a name typed composed and the same name typed decomposed are one name. Two keys of one
+    table that differ only so are a duplicate."""
+    if isinstance(value, str):
+        return value if path[:1] == ("orgs",) else nfc(value)
+    if isinstance(value, list):
+        return [_nfc(src, path, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        name = nfc(key)
+        if name in result:
+            raise src.error(
+                (*path, name),
+                f"duplicate name: {one_line(name)!r} is declared twice, in two Unicode forms",
+                "keep one of them",
+            )
+        result[name] = (
+            item if type(item) is str and item.isascii() else _nfc(src, (*path, name), item)
+        )
+    return result
 
 
 def _table(src: SourceFile, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:

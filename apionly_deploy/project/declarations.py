@@ -151,14 +151,14 @@ def _tables(src: SourceFile, project: Project, key: str) -> list[tuple[str, Mapp
     for name, table in project.table(key).items():
         if not isinstance(table, Mapping):
             raise src.error((key, name), "must be a table", f'write it as [{key}."{name}"]')
-        problem = (
-            names.profile_name_problem(name) if key == "profiles" else names.api_name_problem(name)
-        )
+        profile = key == "profiles"
+        problem = names.profile_name_problem(name) if profile else names.api_name_problem(name)
         if problem:
+            shown = name if len(name) <= 60 else f"{name[:40]}..."
             raise src.error(
                 (key, name),
-                f"name {name!r} {problem}",
-                "rename it (API names look like ERP_Integration)",
+                f"name {shown!r} {problem}",
+                "rename it" if profile else "rename it (API names look like ERP_Integration)",
             )
         found.append((name, table))
     return found

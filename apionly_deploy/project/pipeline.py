@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,28 +60,34 @@ def build_project(
     validate: bool = True,
     bypass: str | None = "--no-validate",
 ) -> Built:
-    """Load and build the project; with ``validate`` raise ValidationFailed on error findings
-    (naming ``bypass``, the caller's flag to write anyway, when it has one)."""
+    """Load and build the project; with ``validate`` run the checks ``validate`` runs and raise
+    ValidationFailed on error findings (naming ``bypass``, the caller's flag to write anyway,
+    when it has one)."""
     project = load_project(project_dir, org=org)
-    bundle = build_bundle(project)
-    findings: list[Finding] = []
-    if validate:
-        findings = validate_components(bundle.components, api_version=bundle.api_version)
-        errors = [f for f in findings if f.severity is Severity.ERROR]
-        if errors:
-            raise ValidationFailed(
-                f"{len(errors)} validation error(s) in {project.source.path}; nothing was written "
-                + (f"(fix them, or pass {bypass} to write anyway)" if bypass else "(fix them)"),
-                findings,
-            )
-    return Built(project=project, bundle=bundle, findings=tuple(findings))
+    built = Built(project=project, bundle=build_bundle(project), findings=())
+    if not validate:
+        return built
+    findings = check_built(built)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors:
+        raise ValidationFailed(
+            f"{len(errors)} validation error(s) in {project.source.path}; nothing was written "
+            + (f"(fix them, or pass {bypass} to write anyway)" if bypass else "(fix them)"),
+            findings,
+        )
+    return dataclasses.replace(built, findings=tuple(findings))
 
 
-def validate_project(project_dir: Path, *, org: str | None = None) -> list[Finding]:
-    """Check a project: rules on its model (findings point into apionly.toml), then the schema
-    of what it renders (findings point at the rendered source-layout paths)."""
-    built = build_project(project_dir, org=org, validate=False)
+def check_built(built: Built) -> list[Finding]:
+    """Check a built project: rules on its model (findings point into apionly.toml), then the
+    schema of what it renders (findings point at the rendered source-layout paths). ``validate``
+    reports these and render, package and deploy refuse to write on their errors: one set."""
     api_version = built.bundle.api_version
     findings = validate_components(built.bundle.components, api_version=api_version)
     findings += validate_rendered(built.render(Layout.SOURCE), api_version=api_version)
     return sort_findings(findings)
+
+
+def validate_project(project_dir: Path, *, org: str | None = None) -> list[Finding]:
+    """Check a project as render, package and deploy do before writing."""
+    return check_built(build_project(project_dir, org=org, validate=False))

@@ -16,6 +16,7 @@ from apionly_deploy.model.components import Bundle, Component, Kind, PermissionC
 from apionly_deploy.salesforce.rest_api import RestClient
 from apionly_deploy.users.config import DesiredUser
 from apionly_deploy.users.plan import is_api_only
+from apionly_deploy.users.records import query
 from apionly_deploy.users.state import OrgState, Profile, read_org_state
 
 API_ONLY_FIELD = "PermissionsApiUserOnly"
@@ -88,7 +89,7 @@ def check_api_access(client: RestClient) -> Check:
     """Can this session use the API at all (edition, API Enabled)?"""
     try:
         versions = client.versions()
-        rows = client.query("SELECT Id, Name, OrganizationType, IsSandbox FROM Organization")
+        rows = query(client, "SELECT Id, Name, OrganizationType, IsSandbox FROM Organization")
     except ApionlyError as exc:
         code = getattr(exc, "code", "")
         fix = (

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apionly_deploy.salesforce.rest_api import Record, RestClient, soql_in, soql_select
+from apionly_deploy.users.records import query
 
 USER_FIELDS = (
     "Id",
@@ -189,7 +190,10 @@ def read_org_state(
     ``managed`` names the project's own profiles, sets and groups: users holding them without
     being declared are read too, so ``--prune`` can see them.
     """
-    q = client.query
+
+    def q(soql: str) -> list[Record]:
+        return query(client, soql)
+
     user_licenses = q("SELECT Id, Name, TotalLicenses, UsedLicenses, Status FROM UserLicense")
     psls = q(
         "SELECT Id, DeveloperName, MasterLabel, TotalLicenses, UsedLicenses, Status "
@@ -285,14 +289,14 @@ def _users(
 
     def read(field: str, values: Sequence[str]) -> None:
         for chunk in _chunks(sorted(set(values))):
-            query = soql_select("User", USER_FIELDS, f"{field} IN {soql_in(chunk)}")
-            rows.update((str(row["Id"]), row) for row in client.query(query))
+            soql = soql_select("User", USER_FIELDS, f"{field} IN {soql_in(chunk)}")
+            rows.update((str(row["Id"]), row) for row in query(client, soql))
 
     read("Username", usernames)
     holders: set[str] = set()
     for chunk in _chunks(sorted(set(managed_set_ids))):
         where = f"PermissionSetId IN {soql_in(chunk)}"
-        found = client.query(soql_select("PermissionSetAssignment", ["AssigneeId"], where))
+        found = query(client, soql_select("PermissionSetAssignment", ["AssigneeId"], where))
         holders.update(str(r["AssigneeId"]) for r in found)
     read("ProfileId", managed_profile_ids)
     read("Id", [h for h in holders if h not in rows])
@@ -314,7 +318,7 @@ def _assignments(client: RestClient, user_ids: Sequence[str]) -> tuple[list[Reco
     for chunk in _chunks(sorted(user_ids)):
         where = f"AssigneeId IN {soql_in(chunk)}"
         fields = ["Id", "AssigneeId", "PermissionSetId", "PermissionSetGroupId"]
-        sets += client.query(soql_select("PermissionSetAssignment", fields, where))
+        sets += query(client, soql_select("PermissionSetAssignment", fields, where))
         fields = ["Id", "AssigneeId", "PermissionSetLicenseId"]
-        psls += client.query(soql_select("PermissionSetLicenseAssign", fields, where))
+        psls += query(client, soql_select("PermissionSetLicenseAssign", fields, where))
     return sets, psls

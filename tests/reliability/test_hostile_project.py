@@ -9,6 +9,7 @@ import pytest
 
 from apionly_deploy.errors import ConfigError
 from apionly_deploy.project.config import load_project
+from apionly_deploy.project.pipeline import ValidationFailed, build_project, validate_project
 
 from .support import Cli
 
@@ -89,3 +90,45 @@ def test_a_project_template_cannot_include_a_link_out_of_its_folder(tmp_path):
     result = Cli({})("package", "-p", str(folder))
     assert result.exit_code == 1, result.output
     assert "secrets.txt: a link out of the templates folder" in result.stderr
+
+
+CONTROL_CHARACTER = PERMISSION_SET + 'description = "a\\u0001b"\n'
+
+
+@pytest.mark.parametrize(
+    "command", [["render"], ["package"], ["deploy", "start", "-o", "local"]], ids=" ".join
+)
+def test_what_validate_refuses_is_never_written(tmp_path, command):
+    """A control character in a description failed `validate` but was written and uploaded."""
+    folder = project(tmp_path, CONTROL_CHARACTER)
+    assert Cli({})("validate", "-p", str(folder)).exit_code == 1
+    result = Cli({})(*command, "-p", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "1 validation error(s) in" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert not (folder / "out").exists()
+
+
+def test_validate_and_the_pipeline_find_the_same(tmp_path):
+    folder = project(tmp_path, CONTROL_CHARACTER)
+    with pytest.raises(ValidationFailed) as failed:
+        build_project(folder)
+    assert list(failed.value.findings) == validate_project(folder)
+    assert [f.rule for f in failed.value.findings] == ["AO001"]
+
+
+@pytest.mark.parametrize("command", [["doctor"], ["users", "plan"]], ids=" ".join)
+def test_a_missing_ca_certificate_is_one_config_line(tmp_path, command):
+    """doctor reported a missing APIONLY_CA_CERT as "API access is not available" (exit 1)."""
+    missing = tmp_path / "no-such-ca.pem"
+    env = {
+        "APIONLY_CA_CERT": str(missing),
+        "APIONLY_INSTANCE_URL": "https://127.0.0.1:9",
+        "APIONLY_ACCESS_TOKEN": "00Dxx!token",
+    }
+    result = Cli(env)(*command, "-p", str(project(tmp_path, PERMISSION_SET)), "-o", "env")
+    assert result.exit_code == 3, result.output
+    assert result.stderr == (
+        f"Error: APIONLY_CA_CERT: {missing}: no such file; point it at the CA certificate (PEM) "
+        "that signs the org's TLS certificate\n"
+    )

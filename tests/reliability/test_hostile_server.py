@@ -6,6 +6,8 @@ the server; here every one ends in one error line and an exit code.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,47 @@ def test_the_resume_command_quotes_what_it_prints(tmp_path):
         f"apionly-deploy deploy resume -p '{tmp_path}/my project; rm -rf ~' -o uat "
         "--job-id 0Af000000000001AAA"
     )
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample-project"
+ORGANIZATION = {"Id": "00D000000000001AAA", "Name": "Acme", "OrganizationType": "Developer Edition"}
+
+
+def json_reply(value: object) -> Reply:
+    return Reply(200, json.dumps(value).encode(), {"Content-Type": "application/json"})
+
+
+def answer_queries_with(rows: list[dict[str, object]]) -> Callable[[Request], Reply]:
+    """An org that answers the API version list and the Organization query as Salesforce does,
+    and every other query with ``rows``."""
+
+    def script(request: Request) -> Reply:
+        if request.path.endswith("/services/data/"):
+            return json_reply([{"version": "62.0", "url": "/services/data/v62.0"}])
+        organization = "FROM+Organization" in request.path
+        records = [{**ORGANIZATION, "IsSandbox": False}] if organization else rows
+        return json_reply({"done": True, "totalSize": len(records), "records": records})
+
+    return script
+
+
+@pytest.mark.parametrize("command", [["users", "plan"], ["doctor"]], ids=" ".join)
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        ([{"Name": "Salesforce"}], "malformed UserLicense record (Id: missing)"),
+        ([{"Id": 5, "Name": "Salesforce"}], "malformed UserLicense record (Id: 5)"),
+        (
+            [{"Id": "100000000000001AAA", "Name": ["x"], "TotalLicenses": 1}],
+            "malformed UserLicense record (Name: ['x'])",
+        ),
+    ],
+    ids=["no-id", "number-id", "list-name"],
+)
+def test_a_wrongly_shaped_query_answer_is_one_line_exit_4(command, rows, problem):
+    """Rows without an Id or with a list for a name were a KeyError or TypeError traceback."""
+    with hostile_server(answer_queries_with(rows)) as org:
+        result = Cli(session_env(org.url))(*command, "-p", str(SAMPLE), "-o", "env")
+    assert result.exit_code == 4, result.output
+    assert result.stderr.count("\n") == 1
+    assert problem in result.stderr

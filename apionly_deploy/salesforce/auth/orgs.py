@@ -202,7 +202,9 @@ def org_config_from_table(
         client_id=values.get("client_id"),
         audience=values.get("audience"),
         key_file=_path(base_dir, values["key_file"]) if "key_file" in values else None,
-        ca_cert=_path(base_dir, values["ca_cert"]) if "ca_cert" in values else None,
+        ca_cert=_ca_file(_path(base_dir, values["ca_cert"]), f"{where} ca_cert")
+        if "ca_cert" in values
+        else None,
         api_version=values.get("api_version"),
         secrets=secrets,
     )
@@ -218,6 +220,17 @@ def _path(base_dir: Path, value: str) -> Path:
         raise ConfigError(f"{one_line(value)!r}: no such home folder") from None
 
 
+def _ca_file(path: Path, what: str) -> Path:
+    """Return ``path`` when it is a file: a missing CA bundle is a config error before any login,
+    not a TLS failure reported as missing API access."""
+    if not path.is_file():
+        raise ConfigError(
+            f"{what}: {one_line(str(path))}: no such file; point it at the CA certificate (PEM) "
+            "that signs the org's TLS certificate"
+        )
+    return path
+
+
 def _check_needs(org: OrgConfig, where: str, given: set[str]) -> None:
     for need in _NEEDS[org.flow]:
         if need.startswith("[") or need in SECRETS:
@@ -231,7 +244,11 @@ def _check_needs(org: OrgConfig, where: str, given: set[str]) -> None:
 def org_from_env(environ: Mapping[str, str]) -> OrgConfig:
     """Build the ``env`` org from APIONLY_* variables (pipelines without a project file)."""
     get = environ.get
-    ca = Path(get("APIONLY_CA_CERT", "")) if get("APIONLY_CA_CERT") else None
+    ca = (
+        _ca_file(Path(get("APIONLY_CA_CERT", "")), "APIONLY_CA_CERT")
+        if get("APIONLY_CA_CERT")
+        else None
+    )
     common: dict[str, Any] = {
         "name": "env",
         "ca_cert": ca,
