@@ -6,6 +6,7 @@ client's clock are injected (the emulator finishes a deploy after N polls), so n
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -474,3 +475,36 @@ def test_untrusted_certificate_is_a_config_error(emulator, tmp_path, clock):
     folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
     outcome = run(org, start(from_metadata_dir(folder)), tmp_path, clock, env=env_of(emulator))
     assert isinstance(outcome.error, ConfigError) and "TLS verification" in str(outcome.error)
+
+
+def test_ctrl_c_while_deploying_to_several_orgs_cancels_every_job(emulator, tmp_path, monkeypatch):
+    """Only the main thread sees SIGINT; every worker must still cancel its own job."""
+    import concurrent.futures
+
+    from apionly_deploy.salesforce.deploy import run_targets
+    from apionly_deploy.salesforce.deploy import runner as runner_module
+
+    emulator.configure(never_finish=True)
+    folder = metadata_dir(tmp_path, "Good", GOOD_PERMSET)
+    orgs = [dataclasses.replace(org_of(emulator), name=name) for name in ("emu", "emu2")]
+    pressed = []
+
+    def wait_then_press(pending, timeout=None):
+        done = concurrent.futures.wait(pending, timeout=timeout)
+        if not pressed and emulator.requests.count("checkDeployStatus") >= 2:
+            pressed.append(True)  # both jobs are in the org and being followed: Ctrl-C
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(runner_module, "wait", wait_then_press)
+    hooks = Hooks(policy=PollPolicy(initial=0.05, maximum=0.05))
+    environ = {**env_of(emulator), "APIONLY_EMU2_CLIENT_SECRET": emulator.client_secret}
+    plan = Plan(project_dir=tmp_path, verb=Verb.START, wait=60.0, environ=environ)
+    outcomes = run_targets(orgs, start(from_metadata_dir(folder)), plan, hooks)
+    assert pressed
+    assert [(o.org, o.interrupted, o.exit_code) for o in outcomes] == [
+        ("emu", True, 130),
+        ("emu2", True, 130),
+    ]
+    assert emulator.requests.count("cancelDeploy") == 2
+    assert {o.result.status for o in outcomes} == {DeployStatus.CANCELED}

@@ -53,13 +53,14 @@ def unpack(data: bytes, *, keep: Callable[[str], bool] = is_permission_path) -> 
     zip bombs (sizes are checked from the headers, and zipfile stops reading at them)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir()]
+            entries = archive.infolist()
+            infos = [i for i in entries if not i.is_dir()]
             for info in infos:
                 safe_name(info.filename)
                 if is_symlink(info):
                     raise ContentError(f"retrieved zip: entry {info.filename!r} is a symbolic link")
             wanted = [i for i in infos if keep(i.filename)]
-            if len(infos) > MAX_FILES or sum(i.file_size for i in wanted) > MAX_UNPACKED_BYTES:
+            if len(entries) > MAX_FILES or sum(i.file_size for i in wanted) > MAX_UNPACKED_BYTES:
                 raise ContentError("retrieved zip: too many files or too large unpacked")
             files = {i.filename: archive.read(i) for i in wanted}
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
