@@ -20,7 +20,9 @@ _MDAPI_SUFFIXES = tuple(f".{kind.suffix}" for kind in Kind)
 #: ending in an underscore. A managed-package namespace prefix ``ns__`` is allowed in front.
 _API_NAME = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*__)?[A-Za-z](?:_?[A-Za-z0-9])*")
 API_NAME_MAX = 80
-#: Salesforce's field reference gives Profile.Name a length of 255, PermissionSet.Name 80.
+#: The Metadata API documents 80 characters for permission set names (above). For profile
+#: names no Salesforce document found states a length: 255 is this tool's own bound, and the
+#: profile's file name must fit in 255 bytes as well.
 PROFILE_NAME_MAX = 255
 #: The longest file name (in bytes) Linux, macOS and Windows file systems all take.
 FILE_NAME_MAX_BYTES = 255
