@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -100,8 +99,7 @@ def retrieve(
     from apionly_deploy.project.config import PROJECT_FILE, load_project
     from apionly_deploy.project.to_config import add_to_project
     from apionly_deploy.salesforce import retrieve as retrieving
-    from apionly_deploy.salesforce.auth import resolve_org
-    from apionly_deploy.salesforce.deploy import connect
+    from apionly_deploy.salesforce.deploy.connection import connect_to
 
     if not (everything or permission_sets or muting_sets or profiles or groups):
         raise click.UsageError(
@@ -110,9 +108,6 @@ def retrieve(
         )
     project_file = project_dir / PROJECT_FILE
     project = load_project(project_dir) if project_file.is_file() else None
-    tables = project.orgs if project is not None else {}
-    locate = project.source.locate if project is not None else None
-    target = resolve_org(org, tables, base_dir=project_dir, environ=os.environ, locate=locate)
     selection = retrieving.Selection(
         {
             Kind.PERMISSION_SET: permission_sets,
@@ -126,7 +121,7 @@ def retrieve(
     # out the elements newer versions added, and the adopted project would revoke them.
     api_version = project.api_version if project is not None else newest_version()
     out = out_dir or project_dir / "retrieved" / org
-    with connect(target, project_dir=project_dir, api_version=api_version) as conn:
+    with connect_to(org, project=project, project_dir=project_dir, api_version=api_version) as conn:
         got = retrieving.retrieve_into(
             conn.client(),
             selection,

@@ -280,8 +280,7 @@ def org_sides(
     rendered with ``vars_org``'s variables, default ``org``'s)."""
     # The deploy stack (auth, SOAP, the local org) loads only for --org.
     from apionly_deploy.project.config import load_project
-    from apionly_deploy.salesforce.auth import resolve_org
-    from apionly_deploy.salesforce.deploy import connect
+    from apionly_deploy.salesforce.deploy.connection import connect_to
     from apionly_deploy.salesforce.retrieve import RETRIEVABLE, Selection, retrieve
     from apionly_deploy.salesforce.retrieve.files import permission_files, unpack
 
@@ -293,12 +292,7 @@ def org_sides(
             wanted.setdefault(component.kind, []).append(component.name)
     if not wanted:
         return Side(f"org {org}", ()), head
-    target = resolve_org(
-        org, project.orgs, base_dir=project_dir, environ=environ, locate=project.source.locate
-    )
-    with connect(
-        target, project_dir=project_dir, api_version=project.api_version, environ=environ
-    ) as conn:
+    with connect_to(org, project=project, project_dir=project_dir, environ=environ) as conn:
         result = retrieve(conn.client(), Selection(wanted), timeout=timeout, relogin=conn.relogin)
     found = permission_files(unpack(result.zip_file or b""))
     components = tuple(

@@ -7,21 +7,18 @@ client and a Metadata API client on the same session. ``apply_users`` is also th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from apionly_deploy.errors import ApionlyError
 from apionly_deploy.model.components import Bundle, Kind
 from apionly_deploy.model.parse import parse_component_bytes
 from apionly_deploy.project.config import Project, load_project
 from apionly_deploy.project.declarations import build_bundle
-from apionly_deploy.salesforce.auth import resolve_org
-from apionly_deploy.salesforce.auth.orgs import Locate
-from apionly_deploy.salesforce.deploy import Connection, connect
+from apionly_deploy.salesforce.deploy import Connection
+from apionly_deploy.salesforce.deploy.connection import connect_to
 from apionly_deploy.salesforce.metadata_api import MetadataClient
 from apionly_deploy.salesforce.rest_api import RestClient
 from apionly_deploy.users.apply import ApplyResult, apply_plan, require_applicable
@@ -99,14 +96,7 @@ def open_org(
     project: Project, org_name: str, *, environ: Mapping[str, str] | None = None
 ) -> Iterator[OrgClients]:
     """Log in to ``org_name`` (``local``, ``env`` or an ``[orgs.NAME]`` table)."""
-    with _open(
-        project.orgs,
-        project.root,
-        org_name,
-        project.api_version,
-        environ,
-        locate=project.source.locate,
-    ) as clients:
+    with _open(project, project.root, org_name, environ) as clients:
         yield clients
 
 
@@ -115,23 +105,15 @@ def open_org_without_project(
     folder: Path, org_name: str, *, environ: Mapping[str, str] | None = None
 ) -> Iterator[OrgClients]:
     """Log in to ``local`` (state under ``folder``) or ``env`` with no project file."""
-    with _open({}, folder, org_name, None, environ) as clients:
+    with _open(None, folder, org_name, environ) as clients:
         yield clients
 
 
 @contextmanager
 def _open(
-    orgs: Mapping[str, Mapping[str, Any]],
-    root: Path,
-    org_name: str,
-    api_version: str | None,
-    environ: Mapping[str, str] | None,
-    *,
-    locate: Locate | None = None,
+    project: Project | None, root: Path, org_name: str, environ: Mapping[str, str] | None
 ) -> Iterator[OrgClients]:
-    env = os.environ if environ is None else environ
-    org = resolve_org(org_name, orgs, base_dir=root, environ=env, locate=locate)
-    with connect(org, project_dir=root, api_version=api_version, environ=env) as connection:
+    with connect_to(org_name, project=project, project_dir=root, environ=environ) as connection:
         rest = rest_client_for(connection)
         yield OrgClients(org_name, rest, connection.client(), session_username(rest))
 

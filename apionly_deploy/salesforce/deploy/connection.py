@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from apionly_deploy.errors import ConfigError, SessionExpired
-from apionly_deploy.salesforce.auth import Flow, OrgConfig, OrgSession, Secret, http_for, login
+from apionly_deploy.project.config import Project
+from apionly_deploy.salesforce.auth import (
+    Flow,
+    OrgConfig,
+    OrgSession,
+    Secret,
+    http_for,
+    login,
+    resolve_org,
+)
 from apionly_deploy.salesforce.metadata_api import Http, MetadataClient
 
 DEFAULT_API_VERSION = "62.0"
@@ -122,3 +131,26 @@ def local_org_config(info: Any) -> OrgConfig:
     return OrgConfig(
         flow=Flow.ACCESS_TOKEN, secrets={"access_token": Secret(value=token)}, **common
     )
+
+
+@contextlib.contextmanager
+def connect_to(
+    org_name: str,
+    *,
+    project: Project | None,
+    project_dir: Path,
+    api_version: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Iterator[Connection]:
+    """Resolve ``org_name`` (``local``, ``env`` or the project's ``[orgs.NAME]``) and log in:
+    the one way retrieve, users, doctor and ``diff --from-org`` reach an org.
+
+    ``api_version`` defaults to the project's; errors in an ``[orgs]`` table name its line.
+    """
+    env = os.environ if environ is None else environ
+    tables = project.orgs if project is not None else {}
+    locate = project.source.locate if project is not None else None
+    org = resolve_org(org_name, tables, base_dir=project_dir, environ=env, locate=locate)
+    version = api_version or (project.api_version if project is not None else None)
+    with connect(org, project_dir=project_dir, api_version=version, environ=env) as connection:
+        yield connection
