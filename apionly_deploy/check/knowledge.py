@@ -134,11 +134,23 @@ def required_user_permissions(name: str) -> tuple[str, ...]:
     return tuple(entry["requires"]) if entry else ()
 
 
+def is_big_object(name: str) -> bool:
+    """Tell whether ``name`` is a big object (``__b``): it has no edit access at all."""
+    return name.endswith("__b")
+
+
 @cache
-def object_permission_requirements() -> dict[str, tuple[str, ...]]:
-    """Return object access flag -> flags it needs (model names: read, edit, view_all...)."""
+def object_permission_requirements(*, big_object: bool = False) -> dict[str, tuple[str, ...]]:
+    """Return object access flag -> flags it needs (model names: read, edit, view_all...).
+
+    On a big object nothing needs edit, which it does not have (orgs accepted such files from
+    public projects' pipelines for years): its delete needs only read.
+    """
     raw = _dependencies()["object_permissions"]
-    return {flag: tuple(needs) for flag, needs in raw.items()}
+    return {
+        flag: tuple(n for n in needs if not (big_object and n == "edit"))
+        for flag, needs in raw.items()
+    }
 
 
 @cache

@@ -136,7 +136,7 @@ def _user_dependencies(ctx: _Context) -> Iterator[Finding]:
 
 def _object_dependencies(ctx: _Context) -> Iterator[Finding]:
     for entry in ctx.container.object_permissions:
-        gap = _object_gap(entry.granted(), big=entry.object.endswith("__b"))
+        gap = _object_gap(entry.granted(), big=knowledge.is_big_object(entry.object))
         if gap is not None:
             flags, missing = gap
             yield ctx.finding(
@@ -150,14 +150,10 @@ def _object_dependencies(ctx: _Context) -> Iterator[Finding]:
 @cache
 def _object_gap(granted: tuple[str, ...], *, big: bool) -> tuple[str, str] | None:
     """Return (flags that lack a dependency, the missing flags) for one set of granted object
-    flags, or None; there are few distinct sets, so each is worked out once.
-
-    Big objects (``__b``) have no edit access at all, so their delete needs only read (orgs
-    accepted such files from public projects' pipelines for years).
+    flags, or None; there are few distinct sets, so each is worked out once (``big``: on a big
+    object, see ``knowledge.object_permission_requirements``).
     """
-    needs = knowledge.object_permission_requirements()
-    if big:
-        needs = {flag: tuple(n for n in need if n != "edit") for flag, need in needs.items()}
+    needs = knowledge.object_permission_requirements(big_object=big)
     have = set(granted)
     missing = sorted(
         {need for flag in have for need in needs.get(flag, ()) if need not in have},

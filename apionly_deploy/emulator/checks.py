@@ -100,16 +100,13 @@ def check_container(
 def _entry_dependencies(component: PermissionContainer, xml: bytes) -> list[Problem]:
     """Refuse object access without the access it needs and fields editable but not readable,
     from the same facts offline validation reads (a big object's delete needs no edit)."""
-    needs = knowledge.object_permission_requirements()
     problems: list[Problem] = []
     for entry in component.object_permissions:
+        big = knowledge.is_big_object(entry.object)
+        needs = knowledge.object_permission_requirements(big_object=big)
         have = set(entry.granted())
         for flag in sorted(have, key=_FLAG_ORDER.index):
-            missing = [
-                n
-                for n in needs.get(flag, ())
-                if n not in have and not (n == "edit" and entry.object.endswith("__b"))
-            ]
+            missing = [n for n in needs.get(flag, ()) if n not in have]
             if missing:
                 problems.append(
                     Problem(
