@@ -20,11 +20,11 @@ from apionly_deploy.model.components import (
     PermissionContainer,
     UserPermission,
 )
+from apionly_deploy.model.parse import object_permission
 from apionly_deploy.model.xmlread import (
     line_of,
     lines,
     namespace_prefix,
-    opt_truth,
     stripped_all,
     truth,
     truths,
@@ -43,24 +43,6 @@ SCANNED_ENTRIES = frozenset(_LISTED)
 
 def _children(entry: etree._Element, cut: int) -> dict[str, str]:
     return {c.tag[cut:]: (c.text or "") for c in entry if isinstance(c.tag, str)}
-
-
-def _object(f: dict[str, str], line: int) -> ObjectPermission:
-    get = f.get
-    return ObjectPermission(
-        get("object", "").strip(),
-        truth(get("allowRead")),
-        truth(get("allowCreate")),
-        truth(get("allowEdit")),
-        truth(get("allowDelete")),
-        truth(get("viewAllRecords")),
-        truth(get("modifyAllRecords")),
-        opt_truth(get("viewAllFields")),
-        opt_truth(get("customizeSetup")),
-        opt_truth(get("deleteSetup")),
-        opt_truth(get("viewSetup")),
-        line,
-    )
 
 
 #: A schema-valid objectPermissions with no optional children holds exactly these, in order.
@@ -121,7 +103,7 @@ def _object_entry(entry: etree._Element, cut: int, valid: bool, required: bool) 
             m == "true" or (m != "false" and truth(m)),
             line=line,
         )
-    return _object(_children(entry, cut), line)
+    return object_permission(_children(entry, cut), line)
 
 
 def _ip_range(entry: etree._Element, cut: int) -> LoginIpRange:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +94,10 @@ def _user_permission(f: dict[str, str], line: int) -> UserPermission:
     return UserPermission(name=f.get("name", ""), enabled=truth(f.get("enabled")), line=line)
 
 
-def _object_permission(f: dict[str, str], line: int) -> ObjectPermission:
+def object_permission(f: Mapping[str, str], line: int) -> ObjectPermission:
+    """Return an object permission from its children's texts (by tag, padded or not)."""
     return ObjectPermission(
-        object=f.get("object", ""),
+        object=f.get("object", "").strip(),
         read=truth(f.get("allowRead")),
         create=truth(f.get("allowCreate")),
         edit=truth(f.get("allowEdit")),
@@ -182,7 +183,7 @@ def _ip_range(f: dict[str, str], line: int) -> LoginIpRange:
 
 _ENTRY_PARSERS: dict[str, tuple[str, Callable[[dict[str, str], int], Any]]] = {
     "userPermissions": ("user_permissions", _user_permission),
-    "objectPermissions": ("object_permissions", _object_permission),
+    "objectPermissions": ("object_permissions", object_permission),
     "fieldPermissions": ("field_permissions", _field_permission),
     "classAccesses": ("class_accesses", _access("apexClass")),
     "pageAccesses": ("page_accesses", _access("apexPage")),
