@@ -28,7 +28,13 @@ from apionly_deploy.model.parse import kind_of_root, parse_component
 from apionly_deploy.model.xmldoc import local_name, parse_file
 from apionly_deploy.model.xmlread import line_of
 from apionly_deploy.project.config import DEFAULT_API_VERSION, KIND_TABLES, PROJECT_FILE
-from apionly_deploy.project.to_config import Converted, key, to_config
+from apionly_deploy.project.to_config import (
+    Converted,
+    append_tables,
+    key,
+    read_project_text,
+    to_config,
+)
 
 _CAPITALISED = frozenset({"True", "False", "TRUE", "FALSE"})
 
@@ -67,8 +73,7 @@ def import_files(project_dir: Path, paths: Sequence[Path], *, replace: bool = Fa
         raise ContentError(f"no permission files under {', '.join(map(str, paths))}")
     converted = to_config(components)
     project_file = project_dir / PROJECT_FILE
-    text = _read_project(project_file)
-    existing = tomllib.loads(text)
+    text, existing = read_project_text(project_file, before="import")
     replaced = []
     for component in components:
         table = existing.get(KIND_TABLES[component.kind], {})
@@ -83,7 +88,9 @@ def import_files(project_dir: Path, paths: Sequence[Path], *, replace: bool = Fa
         text = remove_table(text, KIND_TABLES[component.kind], component.name, project_file)
         replaced.append(f"{component.kind} {component.name}")
     added = tuple(f"{c.kind} {c.name}" for c in components)
-    write_atomic(project_file, _appended(text, converted.text, paths).encode("utf-8"))
+    note = f"Imported from {', '.join(map(str, paths))} by `apionly-deploy import`."
+    appended = append_tables(text, converted.text, api_version=DEFAULT_API_VERSION, note=note)
+    write_atomic(project_file, appended.encode("utf-8"))
     return Imported(project_file, added, tuple(replaced), tuple(warnings), converted)
 
 
@@ -181,25 +188,6 @@ def _plain(entry: Any) -> Any:
         return entry
     text = entry.text.lower() if entry.text in ("True", "False", "TRUE", "FALSE") else entry.text
     return Node(entry.tag, text, tuple(_plain(c) for c in entry.children))
-
-
-def _read_project(project_file: Path) -> str:
-    if not project_file.exists():
-        return ""
-    text = project_file.read_text(encoding="utf-8")
-    try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{project_file}: invalid TOML ({exc}); fix it before import") from None
-    return text
-
-
-def _appended(text: str, tables: str, paths: Sequence[Path]) -> str:
-    header = "" if text.strip() else f'[project]\napi_version = "{DEFAULT_API_VERSION}"\n'
-    separator = "" if not text or text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
-    origin = ", ".join(str(p) for p in paths)
-    note = f"\n# Imported from {origin} by `apionly-deploy import`.\n"
-    return text + separator + header + note + tables
 
 
 def remove_table(text: str, table: str, name: str, project_file: Path) -> str:

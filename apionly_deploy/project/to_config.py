@@ -14,9 +14,10 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from apionly_deploy.errors import ConfigError, ContentError
-from apionly_deploy.fileio import write_atomic
+from apionly_deploy.fileio import read_limited, write_atomic
 from apionly_deploy.model.components import (
     API_ENABLED,
     API_USER_ONLY,
@@ -31,7 +32,7 @@ from apionly_deploy.model.components import (
     RecordTypeVisibility,
 )
 from apionly_deploy.model.elements import OTHER_KEY
-from apionly_deploy.project.config import KIND_TABLES
+from apionly_deploy.project.config import KIND_TABLES, MAX_PROJECT_BYTES
 from apionly_deploy.project.declarations import EXTRA_OBJECT_WORDS, PROFILE_TABS, PS_TABS
 from apionly_deploy.project.element_tables import Unrepresentable, write_elements
 from apionly_deploy.project.login_limits import DAYS
@@ -265,13 +266,7 @@ def add_to_project(
 
     The file is appended to, never rewritten: its comments and order stay as they are.
     """
-    text = project_file.read_text(encoding="utf-8") if project_file.exists() else ""
-    try:
-        existing = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{project_file}: invalid TOML ({exc}); fix it before --to-config"
-        ) from None
+    text, existing = read_project_text(project_file, before="--to-config")
     declared = {
         (kind, name.lower())
         for kind, table in KIND_TABLES.items()
@@ -284,8 +279,29 @@ def add_to_project(
     converted = to_config(new)
     if not new:
         return converted, skipped
-    header = "" if text else f'[project]\napi_version = "{api_version}"\n'
-    separator = "\n" if text.endswith("\n") or not text else "\n\n"
-    block = f"\n# Retrieved from {origin} by `apionly-deploy retrieve --to-config`.\n"
-    write_atomic(project_file, (text + separator + header + block + converted.text).encode())
+    note = f"Retrieved from {origin} by `apionly-deploy retrieve --to-config`."
+    appended = append_tables(text, converted.text, api_version=api_version, note=note)
+    write_atomic(project_file, appended.encode("utf-8"))
     return converted, skipped
+
+
+def read_project_text(project_file: Path, *, before: str) -> tuple[str, dict[str, Any]]:
+    """Return the project file's text (empty when there is none) and its tables; raise
+    ConfigError naming the file when it cannot be read or is not TOML (fix it ``before``)."""
+    if not project_file.exists():
+        return "", {}
+    try:
+        text = read_limited(project_file, MAX_PROJECT_BYTES).decode("utf-8")
+        return text, tomllib.loads(text)
+    except OSError as exc:
+        raise ConfigError(f"{project_file}: cannot read the project file: {exc.strerror}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{project_file}: invalid TOML ({exc}); fix it before {before}") from None
+
+
+def append_tables(text: str, tables: str, *, api_version: str, note: str) -> str:
+    """Return the project file ``text`` with ``tables`` appended under a ``# note`` comment
+    (and a ``[project]`` table first when the file is empty); nothing before them changes."""
+    header = "" if text.strip() else f'[project]\napi_version = "{api_version}"\n'
+    separator = "" if not text or text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
+    return f"{text}{separator}{header}\n# {note}\n{tables}"
