@@ -41,6 +41,7 @@ from apionly_deploy.project.values import (
     read_mapping,
     read_names,
     read_str,
+    read_toggles,
     type_name,
 )
 
@@ -240,7 +241,7 @@ def _optional_bool(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str)
 
 
 def _common(src: SourceFile, path: Path_, t: Mapping[str, Any], *, profile: bool) -> dict[str, Any]:
-    perms = _toggles(src, path, t, "user_permissions")
+    perms = read_toggles(src, path, t, "user_permissions")
     if read_bool(src, path, t, "api_only", default=False):
         perms.setdefault(API_USER_ONLY, True)
         perms.setdefault(API_ENABLED, True)
@@ -261,21 +262,10 @@ def _common(src: SourceFile, path: Path_, t: Mapping[str, Any], *, profile: bool
     }
 
 
-def _toggles(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> dict[str, bool]:
-    """Read ``["A", "B"]`` (all on) or ``{ A = true, B = false }``."""
-    value = t.get(key, [])
-    if isinstance(value, Mapping):
-        for name, on in value.items():
-            if not isinstance(on, bool):
-                raise src.error((*path, key, name), "must be true or false", f"write {name} = true")
-        return dict(value)
-    return dict.fromkeys(read_names(src, path, t, key), True)
-
-
 def _accesses(src: SourceFile, path: Path_, t: Mapping[str, Any], key: str) -> tuple[Access, ...]:
     return tuple(
         Access(n, on, line=src.line((*path, key, n)))
-        for n, on in sorted(_toggles(src, path, t, key).items())
+        for n, on in sorted(read_toggles(src, path, t, key).items())
     )
 
 

@@ -17,7 +17,7 @@ from apionly_deploy.model.components import Kind, Node
 from apionly_deploy.model.elements import BY_KEY, BY_TAG, ELEMENTS, OTHER_KEY, Element, Form
 from apionly_deploy.model.xmlread import truth
 from apionly_deploy.project.config import SourceFile, did_you_mean
-from apionly_deploy.project.values import type_name
+from apionly_deploy.project.values import read_mapping, read_toggles, type_name
 
 KeyPath = tuple[str, ...]
 #: A record: an element's children by XML name; a value is text, a record, or a list of either.
@@ -50,35 +50,37 @@ def read_elements(
     for key in element_keys(kind):
         if key not in table:
             continue
-        where = (*path, key)
         if key == OTHER_KEY:
-            nodes += _read_other(src, where, table[key])
+            nodes += _read_other(src, (*path, key), table[key])
         else:
-            nodes += _read_element(src, where, BY_KEY[key], table[key], kind)
+            nodes += _read_element(src, path, BY_KEY[key], table, kind)
     return tuple(nodes)
 
 
 def _read_element(
-    src: SourceFile, path: KeyPath, element: Element, value: Any, kind: Kind
+    src: SourceFile, table_path: KeyPath, element: Element, table: Mapping[str, Any], kind: Kind
 ) -> list[Node]:
+    path, value = (*table_path, element.key), table[element.key]
     if element.form is Form.ACCESS:
         return [
             access_node(element, name, on, line=src.line((*path, name)))
-            for name, on in _toggles(src, path, value).items()
+            for name, on in read_toggles(src, table_path, table, element.key).items()
         ]
     if element.form is Form.APP:
-        table = _mapping(src, path, value, f'{element.key} = {{ "standard__Sales" = "visible" }}')
+        apps = read_mapping(
+            src, path, value, f'{element.key} = {{ "standard__Sales" = "visible" }}'
+        )
         return [
             app_node(
                 name, _app_words(src, (*path, name), spec, kind), kind, src.line((*path, name))
             )
-            for name, spec in table.items()
+            for name, spec in apps.items()
         ]
     if element.form is Form.LAYOUT:
         example = f'{element.key} = {{ "Account-Account Layout" = ["Account", "Account.Partner"] }}'
-        table = _mapping(src, path, value, example)
+        layouts = read_mapping(src, path, value, example)
         nodes = []
-        for layout, spec in table.items():
+        for layout, spec in layouts.items():
             where = (*path, layout)
             for target in _layout_targets(src, where, layout, spec):
                 nodes.append(layout_node(target, layout, line=src.line(where)))
@@ -93,7 +95,7 @@ def _read_element(
 
 
 def _read_other(src: SourceFile, path: KeyPath, value: Any) -> list[Node]:
-    table = _mapping(src, path, value, 'other = { someElement = ["text"] }')
+    table = read_mapping(src, path, value, 'other = { someElement = ["text"] }')
     nodes = []
     for tag, items in table.items():
         if not isinstance(items, list):
@@ -150,25 +152,6 @@ def _layout_targets(src: SourceFile, path: KeyPath, layout: str, spec: Any) -> l
 def layout_object(layout: str) -> str:
     """Return the object a layout belongs to: its name up to the first ``-``."""
     return layout.split("-", 1)[0]
-
-
-def _toggles(src: SourceFile, path: KeyPath, value: Any) -> dict[str, bool]:
-    if isinstance(value, Mapping):
-        for name, on in value.items():
-            if not isinstance(on, bool):
-                raise src.error((*path, name), "must be true or false", f"write {name} = true")
-        return dict(value)
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise src.error(
-            path, "must be a list of names or a table of true/false", f'write {path[-1]} = ["Name"]'
-        )
-    return dict.fromkeys(value, True)
-
-
-def _mapping(src: SourceFile, path: KeyPath, value: Any, example: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise src.error(path, f"must be a table, not {type_name(value)}", f"write {example}")
-    return value
 
 
 def _app_words(src: SourceFile, path: KeyPath, spec: Any, kind: Kind) -> set[str]:

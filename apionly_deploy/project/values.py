@@ -66,6 +66,19 @@ def read_names(src: SourceFile, path: KeyPath, table: Mapping[str, Any], key: st
     return list(value)
 
 
+def read_toggles(
+    src: SourceFile, path: KeyPath, table: Mapping[str, Any], key: str
+) -> dict[str, bool]:
+    """Read ``table[key]`` as ``["A", "B"]`` (all on) or ``{ A = true, B = false }``."""
+    value = table.get(key, [])
+    if isinstance(value, Mapping):
+        for name, on in value.items():
+            if not isinstance(on, bool):
+                raise src.error((*path, key, name), "must be true or false", f"write {name} = true")
+        return dict(value)
+    return dict.fromkeys(read_names(src, path, table, key), True)
+
+
 def read_mapping(src: SourceFile, path: KeyPath, value: Any, example: str) -> Mapping[str, Any]:
     """Return ``value`` when it is a table, else fail showing ``example``."""
     if not isinstance(value, Mapping):
