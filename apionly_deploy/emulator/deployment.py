@@ -43,8 +43,6 @@ class _Run:
     successes: list[DeployMessage] = field(default_factory=list)
     failures: list[DeployMessage] = field(default_factory=list)
     writes: list[Callable[[], None]] = field(default_factory=list)
-    new_objects: set[str] = field(default_factory=set)
-    new_fields: set[str] = field(default_factory=set)
     new_sets: set[str] = field(default_factory=set)
     #: Companion components this run deploys, by metadata type (see checks.OrgFacts).
     new_components: dict[str, set[str]] = field(default_factory=dict)
@@ -194,15 +192,15 @@ def _parse_problem(exc: XmlError) -> checks.Problem:
 
 def _facts(run: _Run) -> checks.OrgFacts:
     stored = run.stored = run.stored or facts.stored_facts(run.store)
-    if not (run.new_objects or run.new_fields or run.new_sets or run.new_components):
+    if not (run.new_sets or run.new_components):
         return stored
     known = dict(stored.components)
     for type_name, names in run.new_components.items():
         known[type_name] = known.get(type_name, frozenset()) | names
     return dataclasses.replace(
         stored,
-        custom_objects=stored.custom_objects | run.new_objects,
-        custom_fields=stored.custom_fields | run.new_fields,
+        custom_objects=known.get("CustomObject", frozenset()),
+        custom_fields=known.get("CustomField", frozenset()),
         permission_sets=stored.permission_sets | run.new_sets,
         components=known,
     )
@@ -305,9 +303,7 @@ def _deploy_object(run: _Run, member: Member, data: bytes) -> None:
     except XmlError as exc:
         run.message(member, success=False, problem=_parse_problem(exc))
         return
-    run.new_objects.add(member.full_name)
-    run.new_fields |= facts.object_fields(member.full_name, data)
-    _deploy_raw(run, member)
+    _deploy_raw(run, member)  # its fields and record types count from here on
 
 
 def _deploy_raw(run: _Run, member: Member) -> None:

@@ -10,10 +10,7 @@ from apionly_deploy.model.xmldoc import METADATA_NS, parse_bytes
 
 
 def stored_facts(store: Store) -> checks.OrgFacts:
-    objects = {c.full_name for c in store.components("CustomObject")}
-    fields: set[str] = set()
-    for stored in store.components("CustomObject"):
-        fields |= object_fields(stored.full_name, stored.xml)
+    components = _stored_components(store)
     sets = {str(r["Name"]) for r in store.records("PermissionSet") if r.get("Type") == "Regular"}
     return checks.OrgFacts(
         user_licenses=frozenset(str(r["Name"]) for r in store.records("UserLicense")),
@@ -22,10 +19,10 @@ def stored_facts(store: Store) -> checks.OrgFacts:
             for r in store.records("PermissionSetLicense")
             for name in (str(r["DeveloperName"]), str(r["MasterLabel"]))
         ),
-        custom_objects=frozenset(objects),
-        custom_fields=frozenset(fields),
+        custom_objects=components.get("CustomObject", frozenset()),
+        custom_fields=components.get("CustomField", frozenset()),
         permission_sets=frozenset(sets),
-        components=_stored_components(store),
+        components=components,
     )
 
 
@@ -39,8 +36,9 @@ def _stored_components(store: Store) -> dict[str, frozenset[str]]:
 
 
 def companion_names(type_name: str, full_name: str, xml: bytes) -> list[tuple[str, str]]:
-    """Return (metadata type, name) of a component and of what it defines: an object's record
-    types (``Account.Partner``), an external credential's principals (``Cred-Principal``)."""
+    """Return (metadata type, name) of a component and of what it defines: an object's fields
+    and record types (``Account.Partner``), an external credential's principals
+    (``Cred-Principal``). Each file is parsed once, for all of them."""
     found = [(type_name, full_name)]
     if type_name not in ("CustomObject", "ExternalCredential"):
         return found
@@ -50,9 +48,10 @@ def companion_names(type_name: str, full_name: str, xml: bytes) -> list[tuple[st
         return found
     ns = f"{{{METADATA_NS}}}"
     if type_name == "CustomObject":
-        for record_type in root.findall(f"{ns}recordTypes"):
-            name = (record_type.findtext(f"{ns}fullName") or "").strip()
-            found.append(("RecordType", f"{full_name}.{name}"))
+        for tag, kind in (("fields", "CustomField"), ("recordTypes", "RecordType")):
+            for child in root.findall(f"{ns}{tag}"):
+                name = (child.findtext(f"{ns}fullName") or "").strip()
+                found.append((kind, f"{full_name}.{name}"))
     else:
         for parameter in root.findall(f"{ns}externalCredentialParameters"):
             kind = (parameter.findtext(f"{ns}parameterType") or "").strip()
@@ -60,14 +59,3 @@ def companion_names(type_name: str, full_name: str, xml: bytes) -> list[tuple[st
             if kind.endswith("Principal"):
                 found.append(("ExternalCredentialPrincipal", f"{full_name}-{name}"))
     return found
-
-
-def object_fields(object_name: str, xml: bytes) -> set[str]:
-    try:
-        root = parse_bytes(xml)
-    except XmlError:
-        return set()
-    return {
-        f"{object_name}.{(f.findtext(f'{{{METADATA_NS}}}fullName') or '').strip()}"
-        for f in root.findall(f"{{{METADATA_NS}}}fields")
-    }
