@@ -15,7 +15,7 @@ from apionly_deploy.check import knowledge
 from apionly_deploy.model.components import API_USER_ONLY, Component, Kind, PermissionContainer
 
 #: Suffixes of custom objects and fields; standard names are accepted as they are.
-_CUSTOM = re.compile(r"__(c|mdt|e|x|b|kav|ka|xo|hd|chn|dll|dlm|dmo)$")
+CUSTOM = re.compile(r"__(c|mdt|e|x|b|kav|ka|xo|hd|chn|dll|dlm|dmo)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +216,7 @@ def _line_of(xml: bytes, tag: str) -> int:
 def _object_problems(component: PermissionContainer, xml: bytes, org: OrgFacts) -> list[Problem]:
     problems: list[Problem] = []
     for entry in component.object_permissions:
-        if _CUSTOM.search(entry.object) and entry.object not in org.custom_objects:
+        if CUSTOM.search(entry.object) and entry.object not in org.custom_objects:
             problems.append(
                 Problem(
                     f"In field: object - no CustomObject named {entry.object} found",
@@ -225,7 +225,7 @@ def _object_problems(component: PermissionContainer, xml: bytes, org: OrgFacts) 
                 )
             )
     for grant in component.field_permissions:
-        if _CUSTOM.search(grant.field) and grant.field not in org.custom_fields:
+        if CUSTOM.search(grant.field) and grant.field not in org.custom_fields:
             problems.append(
                 Problem(
                     f"In field: field - no CustomField named {grant.field} found",

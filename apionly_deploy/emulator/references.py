@@ -10,15 +10,14 @@ presence statuses, dataspaces...) are accepted as they are; docs/emulator.md lis
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from apionly_deploy.emulator.checks import Problem, column_of
+from apionly_deploy.emulator.checks import CUSTOM, Problem, column_of
 from apionly_deploy.model.components import Access, Node, PermissionContainer
 
-#: Suffixes of custom objects; a name without one is a standard object.
-_CUSTOM_OBJECT = re.compile(r"__(c|mdt|e|x|b|kav|ka|xo|hd|chn|dll|dlm|dmo)$")
+#: How a real org names the type of a missing reference where it differs from the type.
+_SHOWN_AS = {"ExternalCredentialPrincipal": "ExternalCredentialParameter"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +83,7 @@ def is_standard(reference: Reference) -> bool:
     if kind == "CustomTab":
         return name.startswith("standard-")
     if kind == "Layout":
-        return not _CUSTOM_OBJECT.search(name.split("-", 1)[0])
+        return not CUSTOM.search(name.split("-", 1)[0])
     return False
 
 
@@ -96,11 +95,7 @@ def missing_references(
     for reference in references(component):
         if is_standard(reference) or reference.name in known.get(reference.type, frozenset()):
             continue
-        type_name = (
-            "ExternalCredentialParameter"
-            if reference.type.startswith("External") and (reference.type.endswith("Principal"))
-            else reference.type
-        )
+        type_name = _SHOWN_AS.get(reference.type, reference.type)
         problems.append(
             Problem(
                 f"In field: {reference.child} - no {type_name} named {reference.name} found",
