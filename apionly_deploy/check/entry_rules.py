@@ -19,33 +19,22 @@ from apionly_deploy.model.components import (
     PermissionContainer,
     PermissionSetGroup,
 )
+from apionly_deploy.model.elements import ELEMENTS
 
 #: Entry tag -> the child elements that identify an entry (``()``: the element's own text).
 ENTRY_KEYS: dict[str, tuple[str, ...]] = {
-    "agentAccesses": ("agentName",),
-    "applicationVisibilities": ("application",),
-    "categoryGroupVisibilities": ("dataCategoryGroup",),
     "classAccesses": ("apexClass",),
-    "customMetadataTypeAccesses": ("name",),
     "customPermissions": ("name",),
-    "customSettingAccesses": ("name",),
-    "dataspaceScopes": ("dataspaceScope",),
-    "emailRoutingAddressAccesses": ("name",),
-    "externalCredentialPrincipalAccesses": ("externalCredentialPrincipal",),
-    "externalDataSourceAccesses": ("externalDataSource",),
     "fieldPermissions": ("field",),
-    "flowAccesses": ("flow",),
-    "genComputingSummaryDefAccesses": ("configName",),
-    "layoutAssignments": ("layout", "recordType"),
     "loginIpRanges": ("startAddress", "endAddress"),
     "objectPermissions": ("object",),
     "pageAccesses": ("apexPage",),
-    "profileActionOverrides": ("actionName", "pageOrSobjectType", "recordType", "formFactor"),
     "recordTypeVisibilities": ("recordType",),
-    "servicePresenceStatusAccesses": ("servicePresenceStatus",),
     "tabSettings": ("tab",),
     "tabVisibilities": ("tab",),
     "userPermissions": ("name",),
+    # The untyped elements, keyed as model.elements says (login flows have no key).
+    **{element.tag: element.identity for element in ELEMENTS if element.keyed},
     "mutingPermissionSets": (),
     "permissionSets": (),
 }

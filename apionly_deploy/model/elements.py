@@ -50,6 +50,9 @@ class Element:
     #: Whether its true/false children are access (``enabled``, ``visible``...) or settings of
     #: an entry whose presence is what counts (a login flow's ``useLightningRuntime``).
     access_flags: bool = True
+    #: Whether Salesforce keys its entries by ``identity`` (a profile deploy patches them one
+    #: by one; a repeat is a duplicate) or takes them as a whole (login flows).
+    keyed: bool = True
 
     @property
     def name_child(self) -> str:
@@ -132,6 +135,7 @@ ELEMENTS: tuple[Element, ...] = (
         ("flow", "vfFlowPage", "uiLoginFlowType"),
         _PROFILES,
         access_flags=False,
+        keyed=False,
     ),
     Element(
         "profileActionOverrides",

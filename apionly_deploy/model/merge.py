@@ -50,8 +50,7 @@ ENTRY_KEYS: dict[str, Callable[[Any], str]] = {
 #: of ``model.elements``, and typed elements kept whole because they hold more than the model
 #: types (``viewSetup`` on an object, ``hidden`` on a field).
 EXTRA_KEYS: dict[str, tuple[str, ...]] = {
-    # loginFlows has no key: a file's login flows replace the org's as a whole.
-    **{element.tag: element.identity for element in ELEMENTS if element.tag != "loginFlows"},
+    **{element.tag: element.identity for element in ELEMENTS if element.keyed},
     "userPermissions": ("name",),
     "objectPermissions": ("object",),
     "fieldPermissions": ("field",),
