@@ -20,7 +20,7 @@ from lxml import etree
 from apionly_deploy.check.entry_rules import ENTRY_KEYS, Entry, field_finding, report
 from apionly_deploy.check.rules import Finding
 from apionly_deploy.model.components import Kind
-from apionly_deploy.model.xmlread import line_of, stripped, truth
+from apionly_deploy.model.xmlread import canonical_boolean, line_of, stripped, truth
 
 
 def _text(element: etree._Element | None) -> str:
@@ -32,18 +32,11 @@ def _value(entry: etree._Element, cut: int) -> tuple[tuple[str, Any], ...]:
     (boolean literals read as the model reads them: ``0`` and ``false`` agree)."""
     return tuple(
         sorted(
-            (c.tag[cut:], etree.tostring(c) if len(c) else _flag_or_text(_text(c)))
+            (c.tag[cut:], etree.tostring(c) if len(c) else canonical_boolean(_text(c)))
             for c in entry
             if isinstance(c.tag, str)
         )
     )
-
-
-_FLAG_TEXTS = {"true": "true", "1": "true", "false": "false", "0": "false"}
-
-
-def _flag_or_text(text: str) -> str:
-    return _FLAG_TEXTS.get(text.lower(), text)
 
 
 def _key_of(entry: etree._Element, keys: tuple[str, ...]) -> tuple[str, ...]:

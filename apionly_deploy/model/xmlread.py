@@ -65,6 +65,16 @@ _getparent = etree._Element.getparent
 _PLAIN_BOOLS = frozenset({"true", "false", "1", "0"})  # read with a set lookup alone
 
 
+def is_boolean(value: str | None) -> bool:
+    """Tell whether an element's text is a boolean as ``truth`` reads them (``True`` too)."""
+    return value is not None and value.strip().lower() in _PLAIN_BOOLS
+
+
+def canonical_boolean(value: str) -> str:
+    """Return ``true``/``false`` for a boolean text, any other text as it is."""
+    return ("true" if truth(value) else "false") if is_boolean(value) else value
+
+
 def _texts(root: etree._Element, tag: str) -> list[Any]:
     return [e.text for e in root.iter(tag)]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from apionly_deploy.model.components import Kind, Node
 from apionly_deploy.model.elements import BY_KEY, BY_TAG, ELEMENTS, OTHER_KEY, Element, Form
-from apionly_deploy.model.xmlread import truth
+from apionly_deploy.model.xmlread import canonical_boolean, truth
 from apionly_deploy.project.config import SourceFile, did_you_mean
 from apionly_deploy.project.values import read_mapping, read_toggles, type_name
 
@@ -27,7 +27,6 @@ APP_WORDS = ("visible", "default", "hidden")
 #: What an element name in a record or under ``other`` may be (an XML name, without prefix).
 _ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _FLAG_CHILDREN = frozenset({"enabled", "visible", "default"})
-_BOOLEANS = frozenset({"true", "false", "1", "0"})
 
 
 class Unrepresentable(ValueError):
@@ -284,10 +283,9 @@ def _short_entry(
 def _canonical(node: Node) -> Node:
     """Return a short-form entry as its form writes it: children in name order, flags as
     ``true``/``false`` (``True`` and ``1`` read as Salesforce reads them)."""
+    # Any other text stays as it is: no short form holds it, so it goes under ``other``.
     children = [
-        Node(c.tag, _text(truth(c.text)))
-        if c.tag in _FLAG_CHILDREN and (c.text or "").strip().lower() in _BOOLEANS
-        else Node(c.tag, c.text)  # anything else stays as it is: no short form holds it
+        Node(c.tag, canonical_boolean(c.text) if c.tag in _FLAG_CHILDREN and c.text else c.text)
         for c in node.children
     ]
     return _sorted(node.tag, children, node.line)
