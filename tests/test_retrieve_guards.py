@@ -54,7 +54,7 @@ def test_a_retrieve_the_org_calls_failed_fails_even_with_a_zip() -> None:
     )
     clock = Clock()
     with pytest.raises(RemoteError, match="failed: INVALID_CROSS_REFERENCE_KEY"):
-        retrieve(OneAnswer(failed), SETS, timeout=60, sleep=clock.sleep, clock=clock)  # type: ignore[arg-type]
+        retrieve(OneAnswer(failed), SETS, timeout=60, sleep=clock.sleep, clock=clock)
 
 
 def test_a_retrieve_that_never_finishes_times_out_and_says_so() -> None:
@@ -63,7 +63,7 @@ def test_a_retrieve_that_never_finishes_times_out_and_says_so() -> None:
     )
     clock = Clock()
     with pytest.raises(DeployTimeout, match="retrieve 09S000000000001AAA did not finish in time"):
-        retrieve(OneAnswer(running), SETS, timeout=30, sleep=clock.sleep, clock=clock)  # type: ignore[arg-type]
+        retrieve(OneAnswer(running), SETS, timeout=30, sleep=clock.sleep, clock=clock)
     assert clock.now >= 30
 
 
